@@ -1,0 +1,69 @@
+/*
+ * The fault-injection seam (tests only).
+ *
+ * Every syscall and allocation of lib/ goes through the sp__sys_* and
+ * sp__malloc wrappers of sys.h. In a build with SP_FAULT_INJECTION defined
+ * (the sockpair_fault library), each wrapper first asks the hook installed
+ * on the calling thread whether to fail; in every other build the wrappers
+ * are the bare calls and this header is not used.
+ */
+#ifndef SOCKPAIR_FAULT_H
+#define SOCKPAIR_FAULT_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SP_CALL_MAP(XX)                                                       \
+  XX(SOCKET, socket)                                                          \
+  XX(SOCKETPAIR, socketpair)                                                  \
+  XX(BIND, bind)                                                              \
+  XX(LISTEN, listen)                                                          \
+  XX(CONNECT, connect)                                                        \
+  XX(ACCEPT4, accept4)                                                        \
+  XX(GETSOCKNAME, getsockname)                                                \
+  XX(GETPEERNAME, getpeername)                                                \
+  XX(SETSOCKOPT, setsockopt)                                                  \
+  XX(GETSOCKOPT, getsockopt)                                                  \
+  XX(FCNTL, fcntl)                                                            \
+  XX(POLL, poll)                                                              \
+  XX(CLOSE, close)                                                            \
+  XX(RECV, recv)                                                              \
+  XX(SEND, send)                                                              \
+  XX(READ, read)                                                              \
+  XX(WRITE, write)                                                            \
+  XX(SHUTDOWN, shutdown)                                                      \
+  XX(IOCTL, ioctl)                                                            \
+  XX(MALLOC, malloc)                                                          \
+  XX(REALLOC, realloc)
+
+typedef enum sp_call {
+#define SP__CALL_ENUM(upper, lower) SP_CALL_##upper,
+  SP_CALL_MAP(SP__CALL_ENUM)
+#undef SP__CALL_ENUM
+  SP_CALL__COUNT
+} sp_call;
+
+/*
+ * Called before each fallible call of lib/ on this thread. Return 0 to let
+ * the call run, or an errno value to make it fail with that errno. For
+ * RECV, SEND, READ and WRITE, *len is the byte count about to be asked and
+ * may be lowered (to >= 1) to force a short transfer; for other calls len
+ * is NULL.
+ */
+typedef int (*sp_fault_hook)(void *ctx, sp_call call, size_t *len);
+
+/* Installs hook (NULL removes it) for the calling thread only. */
+void sp_fault_set_hook(sp_fault_hook hook, void *ctx);
+/* "socket", "accept4", ... */
+const char *sp_fault_call_name(sp_call call);
+
+/* Used by sys.h. */
+int sp__fault_hit(sp_call call, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SOCKPAIR_FAULT_H */

@@ -1,0 +1,26 @@
+# Debian packages the project needs, and a function that installs the
+# missing ones (as root, --no-install-recommends). Sourced by scripts/*.
+# Groups: add a package to the group of the script that needs it.
+SP_DEPS_BUILD="cmake make gcc g++ libbenchmark-dev"
+SP_DEPS_TEST="$SP_DEPS_BUILD clang libclang-rt-14-dev llvm-14 valgrind python3"
+SP_DEPS_BENCH="$SP_DEPS_BUILD libbenchmark-tools python3-scipy"
+SP_DEPS_TOOLS="hyperfine gnuplot-nox linux-perf"
+SP_DEPS_KERNEL="qemu-system-x86 cpio"
+
+# sp_install_deps PKG...: installs those not yet installed.
+sp_install_deps() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$' ||
+      missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing Debian packages: ${missing[*]} (run as root to install them)" >&2
+    return 1
+  fi
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2 &&
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
