@@ -5,8 +5,8 @@
 
 const char *sp_strerror(int err) {
   switch (err) {
-#define SP__STRERROR_CASE(name, msg)                                          \
-  case SP_##name:                                                             \
+#define SP__STRERROR_CASE(name, msg)                                           \
+  case SP_##name:                                                              \
     return msg;
     SP_ERRNO_MAP(SP__STRERROR_CASE)
 #undef SP__STRERROR_CASE
@@ -27,8 +27,8 @@ const char *sp_strerror(int err) {
 
 const char *sp_err_name(int err) {
   switch (err) {
-#define SP__ERR_NAME_CASE(name, msg)                                          \
-  case SP_##name:                                                             \
+#define SP__ERR_NAME_CASE(name, msg)                                           \
+  case SP_##name:                                                              \
     return #name;
     SP_ERRNO_MAP(SP__ERR_NAME_CASE)
 #undef SP__ERR_NAME_CASE

@@ -11,8 +11,8 @@ void sp_fault_set_hook(sp_fault_hook hook, void *ctx) {
 
 const char *sp_fault_call_name(sp_call call) {
   switch (call) {
-#define SP__CALL_NAME(upper, lower)                                           \
-  case SP_CALL_##upper:                                                       \
+#define SP__CALL_NAME(upper, lower)                                            \
+  case SP_CALL_##upper:                                                        \
     return #lower;
     SP_CALL_MAP(SP__CALL_NAME)
 #undef SP__CALL_NAME

@@ -16,34 +16,34 @@
 extern "C" {
 #endif
 
-#define SP_CALL_MAP(XX)                                                       \
-  XX(SOCKET, socket)                                                          \
-  XX(SOCKETPAIR, socketpair)                                                  \
-  XX(BIND, bind)                                                              \
-  XX(LISTEN, listen)                                                          \
-  XX(CONNECT, connect)                                                        \
-  XX(ACCEPT4, accept4)                                                        \
-  XX(GETSOCKNAME, getsockname)                                                \
-  XX(GETPEERNAME, getpeername)                                                \
-  XX(SETSOCKOPT, setsockopt)                                                  \
-  XX(GETSOCKOPT, getsockopt)                                                  \
-  XX(FCNTL, fcntl)                                                            \
-  XX(POLL, poll)                                                              \
-  XX(CLOSE, close)                                                            \
-  XX(RECV, recv)                                                              \
-  XX(SEND, send)                                                              \
-  XX(READ, read)                                                              \
-  XX(WRITE, write)                                                            \
-  XX(SHUTDOWN, shutdown)                                                      \
-  XX(IOCTL, ioctl)                                                            \
-  XX(MALLOC, malloc)                                                          \
+#define SP_CALL_MAP(XX)                                                        \
+  XX(SOCKET, socket)                                                           \
+  XX(SOCKETPAIR, socketpair)                                                   \
+  XX(BIND, bind)                                                               \
+  XX(LISTEN, listen)                                                           \
+  XX(CONNECT, connect)                                                         \
+  XX(ACCEPT4, accept4)                                                         \
+  XX(GETSOCKNAME, getsockname)                                                 \
+  XX(GETPEERNAME, getpeername)                                                 \
+  XX(SETSOCKOPT, setsockopt)                                                   \
+  XX(GETSOCKOPT, getsockopt)                                                   \
+  XX(FCNTL, fcntl)                                                             \
+  XX(POLL, poll)                                                               \
+  XX(CLOSE, close)                                                             \
+  XX(RECV, recv)                                                               \
+  XX(SEND, send)                                                               \
+  XX(READ, read)                                                               \
+  XX(WRITE, write)                                                             \
+  XX(SHUTDOWN, shutdown)                                                       \
+  XX(IOCTL, ioctl)                                                             \
+  XX(MALLOC, malloc)                                                           \
   XX(REALLOC, realloc)
 
 typedef enum sp_call {
 #define SP__CALL_ENUM(upper, lower) SP_CALL_##upper,
   SP_CALL_MAP(SP__CALL_ENUM)
 #undef SP__CALL_ENUM
-  SP_CALL__COUNT
+      SP_CALL__COUNT
 } sp_call;
 
 /*

@@ -89,8 +89,7 @@ static int plan_inet(sp_plan *plan, int domain, int base, int protocol) {
     return refuse(plan, SP_EPERM,
                   "SOCK_PACKET is an obsolete packet socket: it needs "
                   "CAP_NET_RAW and has no peer to pair with");
-  return refuse(plan, SP_ESOCKTNOSUPPORT,
-                "IP has no socket of this type");
+  return refuse(plan, SP_ESOCKTNOSUPPORT, "IP has no socket of this type");
 }
 
 int sp_socketpair_plan(int domain, int type, int protocol, sp_plan *plan) {
@@ -108,7 +107,8 @@ int sp_socketpair_plan(int domain, int type, int protocol, sp_plan *plan) {
     return SP_EINVAL;
   }
   if (domain == SP_PF_UNIX)
-    return accept_as(plan, SP_METHOD_KERNEL, "native: the kernel's socketpair()");
+    return accept_as(plan, SP_METHOD_KERNEL,
+                     "native: the kernel's socketpair()");
   if (domain != SP_PF_INET && domain != SP_PF_INET6) {
     refuse(plan, SP_EAFNOSUPPORT,
            "sockpair pairs AF_UNIX, AF_INET and AF_INET6 sockets only");

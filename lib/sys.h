@@ -17,21 +17,21 @@
 
 #ifdef SP_FAULT_INJECTION
 #include "fault.h"
-#define SP__FAULT(call, lenp)                                                 \
-  do {                                                                        \
-    int fault_err_ = sp__fault_hit(SP_CALL_##call, lenp);                     \
-    if (fault_err_) {                                                         \
-      errno = fault_err_;                                                     \
-      return -1;                                                              \
-    }                                                                         \
+#define SP__FAULT(call, lenp)                                                  \
+  do {                                                                         \
+    int fault_err_ = sp__fault_hit(SP_CALL_##call, lenp);                      \
+    if (fault_err_) {                                                          \
+      errno = fault_err_;                                                      \
+      return -1;                                                               \
+    }                                                                          \
   } while (0)
-#define SP__FAULT_PTR(call)                                                   \
-  do {                                                                        \
-    int fault_err_ = sp__fault_hit(SP_CALL_##call, NULL);                     \
-    if (fault_err_) {                                                         \
-      errno = fault_err_;                                                     \
-      return NULL;                                                            \
-    }                                                                         \
+#define SP__FAULT_PTR(call)                                                    \
+  do {                                                                         \
+    int fault_err_ = sp__fault_hit(SP_CALL_##call, NULL);                      \
+    if (fault_err_) {                                                          \
+      errno = fault_err_;                                                      \
+      return NULL;                                                             \
+    }                                                                          \
   } while (0)
 #else
 #define SP__FAULT(call, lenp) ((void)0)
@@ -66,8 +66,8 @@ static inline int sp__sys_connect(int fd, const struct sockaddr *addr,
   return connect(fd, addr, len);
 }
 
-static inline int sp__sys_accept4(int fd, struct sockaddr *addr,
-                                  socklen_t *len, int flags) {
+static inline int sp__sys_accept4(int fd, struct sockaddr *addr, socklen_t *len,
+                                  int flags) {
   SP__FAULT(ACCEPT4, NULL);
   return accept4(fd, addr, len, flags);
 }

@@ -148,8 +148,8 @@ static int run_one(const char *name) {
     after = sp_test_count_fds();
     alarm(0);
     if (before != after) {
-      fprintf(stderr, "%s: descriptor leak: %d open before, %d after\n",
-              name, before, after);
+      fprintf(stderr, "%s: descriptor leak: %d open before, %d after\n", name,
+              before, after);
       return 1;
     }
     return 0;

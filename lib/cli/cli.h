@@ -13,8 +13,7 @@
 /* Prints the usage text to out. */
 void cli_usage(FILE *out);
 /* Prints "sockpair: <msg>" and the usage to stderr; returns 64. */
-int cli_usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int cli_matrix(int argc, char **argv);
 
