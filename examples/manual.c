@@ -1,6 +1,7 @@
 /*
  * The PHP manual's stream_socket_pair() example, in C: a parent and a
- * forked child talk over a UNIX stream pair.
+ * forked child talk over a UNIX stream pair with fwrite / fgets, here
+ * sp_stream_write / sp_stream_gets.
  */
 #include "sockpair.h"
 
@@ -9,69 +10,56 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int write_line(int fd, const char *line) {
-  size_t len = strlen(line);
+/* fwrite + fgets + echo, one side of the conversation. */
+static int talk(sp_stream *s, const char *msg) {
+  char line[128];
+  ssize_t n = sp_stream_write(s, msg, strlen(msg));
 
-  while (len > 0) {
-    ssize_t n = write(fd, line, len);
-
-    if (n < 0)
-      return -1;
-    line += n;
-    len -= (size_t)n;
+  if (n < 0) {
+    fprintf(stderr, "sp_stream_write: %s\n", sp_strerror((int)n));
+    return 1;
   }
+  n = sp_stream_gets(s, line, sizeof(line));
+  if (n < 0) {
+    fprintf(stderr, "sp_stream_gets: %s\n", sp_strerror((int)n));
+    return 1;
+  }
+  fputs(line, stdout);
   return 0;
 }
 
-/* Reads up to and including "\n" (one byte at a time: no read-ahead). */
-static ssize_t read_line(int fd, char *buf, size_t size) {
-  size_t n = 0;
-
-  while (n + 1 < size) {
-    ssize_t r = read(fd, buf + n, 1);
-
-    if (r <= 0)
-      break;
-    if (buf[n++] == '\n')
-      break;
-  }
-  buf[n] = '\0';
-  return (ssize_t)n;
-}
-
 int main(void) {
-  int fds[2];
-  char line[128];
+  sp_stream *pair[2];
   char msg[64];
   pid_t pid;
-  int err = sp_socketpair(SP_PF_UNIX, SP_SOCK_STREAM, SP_IPPROTO_IP, fds);
+  int err = sp_pair(SP_PF_UNIX, SP_SOCK_STREAM, SP_IPPROTO_IP, pair);
+  int rc;
 
   if (err) {
-    fprintf(stderr, "sp_socketpair: %s\n", sp_strerror(err));
+    fprintf(stderr, "sp_pair: %s\n", sp_strerror(err));
     return 1;
   }
+  fflush(stdout);
   pid = fork();
   if (pid < 0) {
     perror("fork");
+    sp_stream_close(pair[0]);
+    sp_stream_close(pair[1]);
     return 1;
   }
   if (pid > 0) { /* parent */
     int status;
 
-    close(fds[0]);
+    sp_stream_close(pair[0]);
     snprintf(msg, sizeof(msg), "child PID: %d\n", (int)pid);
-    write_line(fds[1], msg);
-    read_line(fds[1], line, sizeof(line));
-    fputs(line, stdout);
-    close(fds[1]);
+    rc = talk(pair[1], msg);
+    sp_stream_close(pair[1]);
     if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
       return 1;
-    return WEXITSTATUS(status);
+    return rc ? rc : WEXITSTATUS(status);
   }
-  close(fds[1]); /* child */
-  write_line(fds[0], "message from child\n");
-  read_line(fds[0], line, sizeof(line));
-  fputs(line, stdout);
-  close(fds[0]);
-  return 0;
+  sp_stream_close(pair[1]); /* child */
+  rc = talk(pair[0], "message from child\n");
+  sp_stream_close(pair[0]);
+  return rc;
 }

@@ -15,19 +15,32 @@
 
 #define SP__LISTEN_BACKLOG 16
 
+/* A non-blocking connect completes at once or goes on in the kernel
+ * (EINPROGRESS). After EINTR it is not known whether the attempt was even
+ * made: asking again says, with EALREADY (it goes on) or EISCONN (done).
+ * Taking EINTR itself for "in progress" waited for the whole deadline
+ * whenever the attempt had not been made. */
+static int connect_nonblock(int fd, const sp__addr *to) {
+  for (;;) {
+    if (!sp__sys_connect(fd, (const struct sockaddr *)&to->ss, to->len))
+      return 0;
+    if (errno == EINPROGRESS || errno == EALREADY || errno == EISCONN)
+      return 0;
+    if (errno != EINTR)
+      return -errno;
+  }
+}
+
 static int start_connect(int domain, const sp__addr *to, int *client_out) {
   int fd;
+  int err;
 
   fd = sp__sys_socket(domain, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                       IPPROTO_TCP);
   if (fd < 0)
     return -errno;
-  /* A non-blocking connect either completes at once or goes on in the
-   * kernel; an interrupted one goes on too. */
-  if (sp__sys_connect(fd, (const struct sockaddr *)&to->ss, to->len) &&
-      errno != EINPROGRESS && errno != EINTR) {
-    int err = -errno;
-
+  err = connect_nonblock(fd, to);
+  if (err) {
     sp__close(fd);
     return err;
   }
@@ -35,16 +48,22 @@ static int start_connect(int domain, const sp__addr *to, int *client_out) {
   return 0;
 }
 
-/* Accepts connections until one comes from our client. */
+/* Accepts connections until one comes from our client. The deadline is
+ * checked on every round: a listener that stays readable (strangers
+ * flooding it, accept4 failing again and again) never lets poll() time
+ * out. */
 static int accept_own(int listener, const sp__addr *client_addr, int flags,
                       int64_t deadline_ms, int *server_out) {
   int accept_flags = flags & (SOCK_NONBLOCK | SOCK_CLOEXEC);
 
   for (;;) {
     sp__addr peer;
-    int r = sp__poll_one(listener, POLLIN, deadline_ms);
+    int r;
     int fd;
 
+    if (sp__ms_left(deadline_ms) == 0)
+      return SP_ETIMEDOUT;
+    r = sp__poll_one(listener, POLLIN, deadline_ms);
     if (r == 0)
       return SP_ETIMEDOUT;
     if (r < 0)

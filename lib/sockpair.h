@@ -188,70 +188,169 @@ SP_EXTERN const char *sp_protocol_name(int protocol);
  * Streams: a buffered stream over one descriptor, with PHP's fgets/fread/
  * fwrite semantics and none of its data loss.
  *
+ *   sp_stream *pair[2];
+ *   char line[128];
+ *   sp_pair(SP_PF_UNIX, SP_SOCK_STREAM, SP_IPPROTO_IP, pair);
+ *   sp_stream_write(pair[0], "hello\n", 6);
+ *   sp_stream_gets(pair[1], line, sizeof(line));    // "hello\n", 6
+ *
  * Results of the I/O calls: a byte count (>= 0), or SP_EOF, -EAGAIN
  * (non-blocking, nothing ready), -ETIMEDOUT (blocking, the timeout ran
  * out), SP_ELINEMAX, or another negative errno. "End of stream", "nothing
- * yet" and "timed out" are always told apart.
+ * yet" and "timed out" are always told apart. Every call returns -EINVAL
+ * for a NULL stream (sp_stream_close(NULL) is a no-op returning 0).
+ * A stream is not thread-safe: use each from one thread at a time.
+ *
+ * Kept from PHP: only "\n" ends a line; "\r\n" and "\r" are returned
+ * untouched; NUL is data (use the returned count, not strlen); a partial
+ * line (no "\n") is returned at EOF, when a blocking read times out and at
+ * once when a non-blocking read would block; fgets(len) rules; fread never
+ * loops to fill its count; fwrite loops to send everything; default
+ * timeout 60 s; EOF is sticky.
+ *
+ * Differences from PHP, on purpose:
+ *  - a datagram is never truncated: a DGRAM/SEQPACKET read takes the whole
+ *    pending datagram (UNIX: its size asked first with MSG_PEEK|MSG_TRUNC,
+ *    the buffer grown to it; UDP: room for 65535 bytes, one recv), and
+ *    message boundaries are kept (PHP: 8 KiB, the rest silently lost);
+ *  - a zero-length datagram is an empty message (read/gets/getline return
+ *    0), not EOF; what follows is still read (PHP: permanent EOF);
+ *  - read returns buffered bytes at once (PHP: waits out the timeout);
+ *  - reads try recv() first and poll() only on EAGAIN, in chunks of 64 KiB
+ *    (PHP: poll + 8 KiB recv); a read of at least a chunk on an empty
+ *    buffer goes straight into the caller's buffer;
+ *  - read returns -EAGAIN when non-blocking and nothing is ready, and
+ *    -ETIMEDOUT on timeout (PHP: "" and false);
+ *  - getline (fgets without length) can be capped: SP_ELINEMAX, no loss;
+ *  - a DGRAM peer's close is invisible (the kernel says nothing): PHP and
+ *    sockpair alike wait out the timeout; every read is bounded by it;
+ *  - feof on a SEQPACKET stream: zero-length messages that are the very
+ *    last thing a peer sent before closing may read as EOF (the kernel
+ *    gives 0 for both); nothing else is ever taken for EOF;
+ *  - pipes and other non-socket descriptors are made O_NONBLOCK at open
+ *    (restored at close) and their writes never raise SIGPIPE.
  * ------------------------------------------------------------------- */
 typedef struct sp_stream sp_stream;
 
 #define SP_DEFAULT_TIMEOUT_US (60 * 1000000LL) /* default_socket_timeout */
 
-/* Wraps fd (a socket of any type, a pipe, ...). The stream owns fd from
- * then on: sp_stream_close() closes it. The blocking mode is read from fd.
- * On error fd is left open and untouched. */
+/*
+ * sp_stream_open(fd, out)
+ *   Wraps fd: a socket of any type (STREAM: byte stream; any other type:
+ *   datagrams, boundaries kept), a pipe, a FIFO. The stream owns fd from
+ *   then on: sp_stream_close() closes it. Timeout: SP_DEFAULT_TIMEOUT_US.
+ *   The blocking mode is read from fd's O_NONBLOCK. A descriptor that is
+ *   not a socket has no MSG_DONTWAIT, so it is switched to O_NONBLOCK here
+ *   (blocking mode is then emulated with poll and the timeout, like libuv
+ *   does for pipes) and switched back at close; note that the flag lives
+ *   in the open file description, shared with dup()s and forked copies.
+ * Returns 0 and *out, or -EINVAL (out NULL), -EBADF, -ENOMEM, -errno; on
+ * error fd is left open and untouched.
+ */
 SP_EXTERN int sp_stream_open(int fd, sp_stream **out);
 
 /* sp_socketpair() and sp_stream_open() on both ends; pair written only on
- * success. */
+ * success, nothing left open on failure. -EINVAL if pair is NULL. */
 SP_EXTERN int sp_pair(int domain, int type, int protocol, sp_stream *pair[2]);
 
-/* fwrite: sends all len bytes, looping. Blocking: waits for writability up
- * to the timeout (-ETIMEDOUT if nothing was sent, else the count).
- * Non-blocking: the count sent so far, 0 included. DGRAM/SEQPACKET: one
- * write is one datagram. A closed peer gives -EPIPE, never SIGPIPE. */
+/*
+ * sp_stream_write(s, buf, len): fwrite. No write buffer: sends all len
+ * bytes, looping on short writes.
+ *   Blocking: on EAGAIN waits for writability, each wait up to the timeout
+ *   (the clock restarts after progress, as PHP's per-poll timeout); if a
+ *   wait runs out: the count sent so far, or -ETIMEDOUT if nothing was.
+ *   Non-blocking: the count sent so far, 0 included (0 is not an error).
+ *   DGRAM/SEQPACKET: one write is one datagram (-EMSGSIZE if too big),
+ *   sent whole or not at all: -EAGAIN when non-blocking and it would block
+ *   (never 0, which could not be told from an empty message sent);
+ *   len == 0 sends an empty datagram. On a byte stream len == 0 returns 0
+ *   and does nothing. buf may be NULL only when len is 0.
+ *   A closed peer: -EPIPE, never SIGPIPE (MSG_NOSIGNAL on sockets; on
+ *   pipes SIGPIPE is blocked in the calling thread around write(2) and the
+ *   one it raised is consumed, as libpq does; the process's disposition is
+ *   never changed). A UNIX DGRAM peer's close: -ECONNREFUSED.
+ *   An error after some bytes went out returns the count; the next call
+ *   reports the error. -EINVAL: buf NULL with len > 0, len > SSIZE_MAX.
+ */
 SP_EXTERN ssize_t sp_stream_write(sp_stream *s, const void *buf, size_t len);
 
-/* fread: returns buffered bytes at once if there are any, else performs one
- * read round (never loops to fill len). On DGRAM/SEQPACKET streams it
- * returns at most one datagram, whole datagrams are never truncated into
- * loss (the rest stays buffered), and a zero-length datagram returns 0.
- * len == 0: -EINVAL. */
+/*
+ * sp_stream_read(s, buf, len): fread. If anything is buffered, returns
+ * min(len, buffered) at once; otherwise ONE read round (recv first, poll
+ * only on EAGAIN, up to the timeout) then the same; never loops to fill
+ * len. DGRAM/SEQPACKET: returns bytes of one datagram only; a datagram
+ * longer than len is not lost: the rest stays buffered and is what the next
+ * read returns; a zero-length datagram returns 0.
+ * Returns the count, 0 (empty datagram only), SP_EOF, -EAGAIN, -ETIMEDOUT
+ * (and sets timed_out), -EINVAL (buf NULL, len 0), -ENOMEM, -errno.
+ */
 SP_EXTERN ssize_t sp_stream_read(sp_stream *s, void *buf, size_t len);
 
-/* fgets(s, size): at most size-1 bytes up to and including the first "\n",
- * NUL-terminated in buf. size == 1 returns 0 and consumes nothing;
- * size <= 0: -EINVAL. A partial line is returned at EOF, on timeout and
- * when non-blocking would block; bytes past the limit stay buffered. */
+/*
+ * sp_stream_gets(s, buf, size): fgets(s, size). Copies at most size-1
+ * bytes, up to and including the first "\n", into buf and NUL-terminates
+ * it; bytes past the limit stay buffered. Reads (one round at a time) until
+ * it has a "\n" or size-1 bytes; a round that brings nothing (EOF,
+ * timeout, would-block, error, an empty datagram) ends it with the partial
+ * line. Lines may span datagrams.
+ * Returns the count (> 0; 0 for size == 1, which consumes and reads
+ * nothing, and for a zero-length datagram), or, only when zero bytes were
+ * collected, SP_EOF, -EAGAIN, -ETIMEDOUT, -errno (buf is then "").
+ * -EINVAL: buf NULL or size <= 0. -ENOMEM: the buffer could not grow
+ * (nothing consumed).
+ */
 SP_EXTERN ssize_t sp_stream_gets(sp_stream *s, char *buf, ssize_t size);
 
-/* fgets(s): the whole line however long, in *line (malloc'ed, grown as
- * getline(3) does; *line and *cap may start as NULL and 0; the caller
- * frees). NUL-terminated; returns its length. SP_ELINEMAX if the line is
- * longer than the cap set with sp_stream_set_line_max (the line stays
- * buffered). */
+/*
+ * sp_stream_getline(s, line, cap): fgets(s) without a length. The whole
+ * line however long, as gets otherwise, in *line: malloc'ed and grown as
+ * getline(3) does (*line may start NULL, then *cap is ignored; the caller
+ * frees it with free()); NUL-terminated; returns its length.
+ * SP_ELINEMAX: a cap was set with sp_stream_set_line_max and the line
+ * (with its "\n") is longer: nothing is consumed, nothing more is read for
+ * it, *line is untouched; drain it with gets or read.
+ * On any negative result *line and *cap are untouched. -EINVAL: line or cap
+ * NULL.
+ */
 SP_EXTERN ssize_t sp_stream_getline(sp_stream *s, char **line, size_t *cap);
 
-/* feof: 0 if anything is buffered; else a liveness check (poll 0 +
- * MSG_PEEK): 1 once a STREAM/SEQPACKET peer has closed or shut down.
- * A DGRAM peer's close is invisible: the kernel says nothing. */
+/*
+ * sp_stream_eof(s): feof. 0 if anything is buffered (an empty datagram
+ * included); 1 once EOF was seen; else a liveness check that never waits
+ * (sockets: one recv(1, MSG_PEEK|MSG_DONTWAIT); pipes: poll 0): 1 right
+ * after a STREAM/SEQPACKET peer closed or shut down its write side (or a
+ * hard error on such a socket, as PHP), else 0. A DGRAM peer's close is
+ * invisible: always 0. A datagram socket's pending error: -errno.
+ */
 SP_EXTERN int sp_stream_eof(sp_stream *s);
 
+/* stream_set_blocking. Sockets: also sets the descriptor's O_NONBLOCK (as
+ * PHP); pipes stay O_NONBLOCK (see sp_stream_open). 0 or -errno. */
 SP_EXTERN int sp_stream_set_blocking(sp_stream *s, int blocking);
-/* Microseconds for each blocking wait; negative: wait forever. */
+/* stream_set_timeout, in microseconds: the longest each blocking wait
+ * lasts (rounded up to the millisecond). Negative: wait forever. 0: never
+ * wait (one check). Default SP_DEFAULT_TIMEOUT_US. Returns 0. */
 SP_EXTERN int sp_stream_set_timeout(sp_stream *s, int64_t usec);
-/* 1 if the last blocking read timed out; cleared by the next read that
- * brings data. */
+/* stream_get_meta_data()['timed_out']: 1 if the last read round timed
+ * out; cleared by the next round that brings data (or an empty datagram,
+ * or EOF). */
 SP_EXTERN int sp_stream_timed_out(const sp_stream *s);
-/* Largest line getline returns (0 = no cap, the default). */
+/* Largest line getline returns, in bytes including the "\n" (0 = no cap,
+ * the default). Returns 0. */
 SP_EXTERN int sp_stream_set_line_max(sp_stream *s, size_t max);
-/* Bytes asked of each recv on a stream socket (default 64 KiB). */
+/* Bytes asked of each read on a byte stream (default 64 KiB; PHP's 8 KiB
+ * is chunk_size). Datagrams are always read whole. -EINVAL for 0 or more
+ * than SIZE_MAX/4. */
 SP_EXTERN int sp_stream_set_chunk_size(sp_stream *s, size_t size);
-/* how: SP_SHUT_RD, SP_SHUT_WR or SP_SHUT_RDWR. */
+/* stream_socket_shutdown. how: SP_SHUT_RD, SP_SHUT_WR or SP_SHUT_RDWR
+ * (else -EINVAL). Not a socket: -EOPNOTSUPP. 0 or -errno. */
 SP_EXTERN int sp_stream_shutdown(sp_stream *s, int how);
-/* The descriptor, for poll() and socket options; still owned by s. */
+/* The descriptor, for poll() and socket options; still owned by s. Reading
+ * from it directly bypasses (and desynchronises from) the buffer. */
 SP_EXTERN int sp_stream_fd(const sp_stream *s);
-/* Closes the descriptor and frees s (NULL is a no-op). */
+/* Closes the descriptor and frees s (NULL is a no-op). The buffered bytes
+ * are dropped. Returns 0, or close(2)'s error (the descriptor and s are
+ * released anyway). */
 SP_EXTERN int sp_stream_close(sp_stream *s);
 
 #ifdef __cplusplus

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -107,7 +109,18 @@ static inline int sp__sys_poll(struct pollfd *fds, nfds_t n, int timeout) {
 }
 
 static inline int sp__sys_close(int fd) {
-  SP__FAULT(CLOSE, NULL);
+#ifdef SP_FAULT_INJECTION
+  int fault_err = sp__fault_hit(SP_CALL_CLOSE, NULL);
+
+  /* Linux releases the descriptor even when close() fails (EINTR, EIO):
+   * an injected failure must too, or it would leak what no real failure
+   * can. */
+  if (fault_err) {
+    (void)close(fd);
+    errno = fault_err;
+    return -1;
+  }
+#endif
   return close(fd);
 }
 
@@ -140,6 +153,21 @@ static inline int sp__sys_shutdown(int fd, int how) {
 static inline int sp__sys_ioctl_int(int fd, unsigned long req, int *val) {
   SP__FAULT(IOCTL, NULL);
   return ioctl(fd, req, val);
+}
+
+/* Signal-mask calls for SIGPIPE-safe writes to pipes (stream_io.c). They
+ * cannot fail with valid arguments, so they have no fault point. */
+static inline int sp__sys_sigmask(int how, const sigset_t *set, sigset_t *old) {
+  return pthread_sigmask(how, set, old);
+}
+
+static inline int sp__sys_sigpending(sigset_t *set) {
+  return sigpending(set);
+}
+
+static inline int sp__sys_sigtimedwait(const sigset_t *set,
+                                       const struct timespec *timeout) {
+  return sigtimedwait(set, NULL, timeout);
 }
 
 static inline void *sp__malloc(size_t size) {

@@ -12,6 +12,19 @@ void cli_usage(FILE *out) {
         "  matrix [--json]   try every domain x type x protocol cell (75) on\n"
         "                    the running kernel: ok (native or emulated) or\n"
         "                    the error, its name and why\n"
+        "  pingpong [flags]  round trips between two processes (a forked\n"
+        "                    child echoes): RTT percentiles, context\n"
+        "                    switches per round trip\n"
+        "  stream [flags]    one-way throughput between two processes:\n"
+        "                    bytes/s, messages/s and loss %\n"
+        "\n"
+        "pingpong / stream flags (one line of key=value on stdout):\n"
+        "  --transport T     unix-stream (default), unix-dgram,\n"
+        "                    unix-seqpacket, tcp4, tcp6, udp4, udp6, pipe\n"
+        "  --count N         messages (pingpong 10000, stream 100000)\n"
+        "  --size B          bytes per message (default 64)\n"
+        "  --pin P           same (both on one CPU), diff, none (default)\n"
+        "  --timeout S       bound on the whole run, seconds (default 60)\n"
         "\n"
         "options:\n"
         "  -h, --help        this text\n"
@@ -21,7 +34,8 @@ void cli_usage(FILE *out) {
         "  0   success (a cell that cannot be paired is a result, not a "
         "failure)\n"
         "  64  usage error: unknown command, flag or value\n"
-        "  71  the system refused something sockpair needs\n"
+        "  71  the system refused something sockpair needs (or a\n"
+        "      pingpong / stream run failed or ran out of time)\n"
         "  74  the output could not be written\n",
         out);
 }
@@ -61,5 +75,9 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(cmd, "matrix"))
     return finish(cli_matrix(argc - 1, argv + 1));
+  if (!strcmp(cmd, "pingpong"))
+    return finish(cli_pingpong(argc - 1, argv + 1));
+  if (!strcmp(cmd, "stream"))
+    return finish(cli_stream(argc - 1, argv + 1));
   return cli_usage_error("unknown command '%s'", cmd);
 }

@@ -1,0 +1,18 @@
+/*
+ * sockpair-bench: every family registered, then Google Benchmark's own
+ * main (every --benchmark_* flag works unchanged). See README, "bench".
+ */
+#include "bench.h"
+
+int main(int argc, char **argv) {
+  bt_signals_init();
+  bt_test_hooks_init();
+  bm_latency_register();
+  bm_throughput_register();
+  bm_create_register();
+#ifdef SP_BENCH_STREAM
+  bm_stream_register();
+#endif
+  bm_floors_register();
+  return sb_main(argc, argv);
+}

@@ -1,0 +1,480 @@
+/*
+ * fuzz_stream_ops: sequences of stream operations on a real AF_UNIX pair
+ * (sp_pair), both ends in this process, on SOCK_STREAM, SOCK_DGRAM and
+ * SOCK_SEQPACKET, or on a pipe (sp_stream_open on both of its ends);
+ * non-blocking, or blocking with timeouts of at most 2 ms.
+ *
+ * Input:
+ *   byte 0   type: 'P' a pipe (end 0 writes, end 1 reads), else 0 STREAM,
+ *            1 DGRAM, 2 SEQPACKET (mod 3)
+ *   byte 1   timeout of each blocking wait, in units of 8 us (0..2 ms)
+ *   byte 2   fault seam: 0 off, else every n-th recv/send/poll of the
+ *            library fails with EINTR (n = 2 + byte % 8), and stream-socket
+ *            transfers are shortened to half (bit 7)
+ *   then operations; each is an op byte (bit 7: which end) and arguments:
+ *     0 write k8 (bits 0-6: a count of literal bytes; bit 7: len x 4),
+ *             the literal bytes, len16: len bytes, the literals repeated
+ *     1 read len16   2 gets size16 (signed)   3 getline   4 eof
+ *     5 shutdown how8 (how % 4: 3 is invalid)   6 set_blocking b8
+ *     7 set_line_max n16   8 set_chunk_size n16   9 close
+ *     10 timed_out   11 set_timeout t8 (units of 8 us)
+ *
+ * Oracle: no crash, no leak (memory: LSan; descriptors: the count is back
+ * after the pair is closed), no hang (every wait is bounded), no SIGPIPE
+ * (a handler aborts if one reaches the process);
+ * results stay within their limits and are one of the documented codes
+ * (never -EINTR: the library retries it, never -EIO: the transport keeps
+ * the line core's contract); every byte read is the next byte written by
+ * the peer (nothing lost, duplicated or reordered) and, on DGRAM and
+ * SEQPACKET, a read never returns bytes of two messages; writes after a
+ * shutdown or the peer's close fail; on STREAM and SEQPACKET, SP_EOF or
+ * eof() == 1 only once every byte the peer wrote has been read.
+ */
+#include "fuzz.h"
+
+#include "fault.h"
+#include "sockpair.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_OPS 256
+#define MAX_SENT (1 << 20) /* bytes written per direction */
+#define MAX_MSGS 4096
+#define TIMEOUT_UNIT_US 8
+#define MIN_CHUNK 16 /* keeps a long line from costing 1 syscall a byte */
+
+/* What one end wrote, as its peer must read it. */
+typedef struct flow {
+  uint8_t *bytes;
+  size_t sent;
+  size_t cap;
+  size_t recvd;          /* bytes the peer has read so far */
+  size_t ends[MAX_MSGS]; /* DGRAM/SEQPACKET: end offsets of the messages */
+  size_t nmsgs;
+} flow;
+
+typedef struct end {
+  sp_stream *s;
+  int closed;
+  int shut_rd; /* this end shut down reading */
+  int shut_wr; /* this end shut down writing */
+  int blocking;
+  char *line; /* getline's buffer */
+  size_t cap;
+  size_t line_max;
+} end;
+
+typedef struct fault {
+  unsigned every; /* 0: off */
+  unsigned calls;
+  int shorten;
+} fault;
+
+typedef struct ctx {
+  int type; /* SOCK_*; a pipe is a byte stream: SOCK_STREAM */
+  int pipe;
+  end e[2];
+  flow f[2]; /* f[i]: written by end i, read by end 1-i */
+  fault fault;
+} ctx;
+
+/* ---- the fault seam: EINTR now and then, short stream transfers ---- */
+
+static int fault_hook(void *c, sp_call call, size_t *len) {
+  fault *f = c;
+
+  if (call != SP_CALL_RECV && call != SP_CALL_SEND && call != SP_CALL_POLL &&
+      call != SP_CALL_READ && call != SP_CALL_WRITE)
+    return 0;
+  f->calls++;
+  if (f->calls % f->every == 0)
+    return EINTR; /* never twice in a row: every >= 2 */
+  if (f->shorten && len && *len > 1)
+    *len = (*len + 1) / 2;
+  return 0;
+}
+
+/* ---- results ---- */
+
+static int known_error(const ctx *c, ssize_t r) {
+  /* the wrong end of a pipe; no shutdown on a pipe */
+  if (c->pipe && (r == SP_EBADF || r == SP_EOPNOTSUPP))
+    return 1;
+  switch (r) {
+  case SP_EOF:
+  case SP_EAGAIN:
+  case SP_ETIMEDOUT:
+  case SP_EPIPE:
+  case SP_EINVAL:
+  case SP_ELINEMAX:
+  case SP_ECONNRESET:
+  case SP_ECONNREFUSED:
+  case SP_ENOTCONN:
+  case SP_EMSGSIZE:
+  case SP_ENOBUFS:
+    return 1;
+  }
+  return 0;
+}
+
+static void check_result(const ctx *c, const char *op, ssize_t r) {
+  FZ_CHECK(r >= 0 || known_error(c, r), "%s: unexpected %zd (%s: %s)", op, r,
+           sp_err_name((int)r), sp_strerror((int)r));
+}
+
+/* n bytes read by end i at p: the next bytes end 1-i wrote. */
+static void check_read(ctx *c, int i, const char *op, const void *p,
+                       ssize_t n) {
+  flow *f = &c->f[1 - i];
+  size_t k;
+
+  check_result(c, op, n);
+  if (n == SP_EOF && c->type != SOCK_DGRAM)
+    FZ_CHECK(f->recvd == f->sent, "%s: EOF with %zu of %zu bytes read", op,
+             f->recvd, f->sent);
+  if (n <= 0)
+    return;
+  FZ_CHECK(f->recvd + (size_t)n <= f->sent &&
+               !memcmp(p, f->bytes + f->recvd, (size_t)n),
+           "%s: %zd bytes at %zu are not what the peer wrote (%zu sent)", op, n,
+           f->recvd, f->sent);
+  if (c->type != SOCK_STREAM && !strcmp(op, "read")) {
+    /* The message holding the first byte must hold the last. */
+    for (k = 0; k < f->nmsgs && f->ends[k] <= f->recvd; k++)
+      ;
+    FZ_CHECK(k == f->nmsgs || f->recvd + (size_t)n <= f->ends[k],
+             "read: %zd bytes at %zu cross a message end at %zu", n, f->recvd,
+             f->ends[k]);
+  }
+  f->recvd += (size_t)n;
+}
+
+/* ---- operations ---- */
+
+static void log_write(ctx *c, int i, const uint8_t *p, size_t n) {
+  flow *f = &c->f[i];
+
+  if (f->sent + n > f->cap) {
+    size_t cap = f->cap ? f->cap : 4096;
+
+    while (cap < f->sent + n)
+      cap *= 2;
+    f->bytes = realloc(f->bytes, cap);
+    FZ_CHECK(f->bytes, "realloc");
+    f->cap = cap;
+  }
+  memcpy(f->bytes + f->sent, p, n);
+  f->sent += n;
+  if (c->type != SOCK_STREAM && n > 0 && f->nmsgs < MAX_MSGS)
+    f->ends[f->nmsgs++] = f->sent;
+}
+
+/* A write may fail (EPIPE, ECONNREFUSED, ...) only for a reason. */
+static int write_must_fail(const ctx *c, int i) {
+  const end *peer = &c->e[1 - i];
+
+  if (c->pipe) /* EBADF on the read end, EPIPE without a reader */
+    return i == 1 || peer->closed;
+  /* EPIPE, or ECONNREFUSED from a DGRAM peer that is gone */
+  return c->e[i].shut_wr || peer->closed || peer->shut_rd;
+}
+
+/* Content: k literal bytes repeated to len, or a pattern with a "\n"
+ * every 37 bytes. */
+static void op_write(ctx *c, int i, fz_in *in) {
+  static const char pattern[] = "0123456789abcdefghijklmnopqrstuvwxyz\n";
+  uint8_t k = fz_u8(in);
+  size_t nlit, len, j;
+  const uint8_t *lit = fz_bytes(in, k & 0x7f, &nlit);
+  uint8_t *buf;
+  ssize_t r;
+
+  len = fz_u16(in);
+  if (k & 0x80)
+    len *= 4; /* up to 256 KiB: past the largest AF_UNIX datagram */
+  if (len > MAX_SENT - c->f[i].sent)
+    return;
+  buf = malloc(len ? len : 1);
+  FZ_CHECK(buf, "malloc");
+  for (j = 0; j < len; j++)
+    buf[j] = nlit ? lit[j % nlit] : (uint8_t)pattern[j % 37];
+  r = sp_stream_write(c->e[i].s, buf, len);
+  check_result(c, "write", r);
+  FZ_CHECK(r < 0 || (size_t)r <= len, "write(%zu) returned %zd", len, r);
+  if (c->type != SOCK_STREAM)
+    FZ_CHECK(r <= 0 || (size_t)r == len, "datagram write(%zu) sent %zd", len,
+             r);
+  /* The kernel may say EAGAIN (count 0) before EPIPE when its send
+   * buffer is full, but it never takes a byte. */
+  if (len > 0 && write_must_fail(c, i))
+    FZ_CHECK(r <= 0, "write(%zu) after a shutdown or close returned %zd", len,
+             r);
+  if (r > 0)
+    log_write(c, i, buf, (size_t)r);
+  free(buf);
+}
+
+static void op_read(ctx *c, int i, size_t len) {
+  char *buf = malloc(len ? len : 1); /* exactly len: ASan sees overflows */
+  ssize_t r;
+
+  FZ_CHECK(buf, "malloc");
+  r = sp_stream_read(c->e[i].s, buf, len);
+  FZ_CHECK(r < 0 || (size_t)r <= len, "read(%zu) returned %zd", len, r);
+  FZ_CHECK(len || r == SP_EINVAL, "read(0) returned %zd", r);
+  check_read(c, i, "read", buf, r);
+  free(buf);
+}
+
+/* fgets' limits: size <= 0 refused; else fewer than size bytes, NUL-
+ * terminated, a "\n" only at the end. */
+static void check_gets(const char *buf, ssize_t size, ssize_t r) {
+  if (size <= 0) {
+    FZ_CHECK(r == SP_EINVAL, "gets(%zd) returned %zd", size, r);
+    return;
+  }
+  FZ_CHECK(r < size, "gets(%zd) returned %zd", size, r);
+  FZ_CHECK(buf[r > 0 ? r : 0] == '\0', "gets: no NUL");
+  FZ_CHECK(r <= 0 || !memchr(buf, '\n', (size_t)r - 1),
+           "gets: a \"\\n\" inside the line");
+}
+
+static void op_gets(ctx *c, int i, ssize_t size) {
+  char *buf = malloc(size > 0 ? (size_t)size : 1);
+  ssize_t r;
+
+  FZ_CHECK(buf, "malloc");
+  r = sp_stream_gets(c->e[i].s, buf, size);
+  check_gets(buf, size, r);
+  check_read(c, i, "gets", buf, r);
+  free(buf);
+}
+
+static void op_getline(ctx *c, int i) {
+  end *e = &c->e[i];
+  ssize_t r = sp_stream_getline(e->s, &e->line, &e->cap);
+
+  if (r >= 0) {
+    FZ_CHECK(e->line && (size_t)r < e->cap && e->line[r] == '\0',
+             "getline: %zd bytes, cap %zu, or no NUL", r, e->cap);
+    FZ_CHECK(!e->line_max || (size_t)r <= e->line_max,
+             "getline: %zd bytes, cap %zu", r, e->line_max);
+    FZ_CHECK(r == 0 || !memchr(e->line, '\n', (size_t)r - 1),
+             "getline: a \"\\n\" inside the line");
+  }
+  check_read(c, i, "getline", e->line, r);
+}
+
+static void op_eof(ctx *c, int i) {
+  int r = sp_stream_eof(c->e[i].s);
+  flow *f = &c->f[1 - i];
+
+  FZ_CHECK(r == 0 || r == 1 || known_error(c, r), "eof: %d", r);
+  if (r == 1 && c->type != SOCK_DGRAM)
+    FZ_CHECK(f->recvd == f->sent, "eof with %zu of %zu bytes read", f->recvd,
+             f->sent);
+}
+
+static void op_shutdown(ctx *c, int i, uint8_t how) {
+  int h = how % 4;
+  int r = sp_stream_shutdown(c->e[i].s, h);
+
+  if (h > SP_SHUT_RDWR || c->pipe) {
+    FZ_CHECK(r == (h > SP_SHUT_RDWR ? SP_EINVAL : SP_EOPNOTSUPP),
+             "shutdown(%d): %d", h, r);
+    return;
+  }
+  FZ_CHECK(r == 0 || r == SP_ENOTCONN, "shutdown(%d): %d (%s)", h, r,
+           sp_err_name(r));
+  if (r)
+    return;
+  if (h == SP_SHUT_RD || h == SP_SHUT_RDWR)
+    c->e[i].shut_rd = 1;
+  if (h == SP_SHUT_WR || h == SP_SHUT_RDWR)
+    c->e[i].shut_wr = 1;
+}
+
+static int64_t timeout_of(uint8_t t) {
+  return (int64_t)t * TIMEOUT_UNIT_US;
+}
+
+static void op_close(ctx *c, int i) {
+  FZ_CHECK(sp_stream_close(c->e[i].s) == 0, "close failed");
+  c->e[i].s = NULL;
+  c->e[i].closed = 1;
+}
+
+static void op_chunk(end *e, uint16_t v) {
+  size_t size = v && v < MIN_CHUNK ? MIN_CHUNK : v;
+  int r = sp_stream_set_chunk_size(e->s, size);
+
+  FZ_CHECK(r == (v ? 0 : SP_EINVAL), "set_chunk_size(%zu): %d", size, r);
+}
+
+static void op_line_max(end *e, uint16_t v) {
+  FZ_CHECK(sp_stream_set_line_max(e->s, v) == 0, "set_line_max(%u)", v);
+  e->line_max = v;
+}
+
+static void op_blocking(end *e, uint8_t b) {
+  e->blocking = b & 1;
+  FZ_CHECK(sp_stream_set_blocking(e->s, e->blocking) == 0, "set_blocking");
+}
+
+static void op_timed_out(end *e) {
+  int r = sp_stream_timed_out(e->s);
+
+  FZ_CHECK(r == 0 || r == 1, "timed_out %d", r);
+}
+
+static void op_timeout(end *e, uint8_t t) {
+  FZ_CHECK(sp_stream_set_timeout(e->s, timeout_of(t)) == 0, "set_timeout");
+}
+
+/* Ops 6..11: the stream's settings, and close. */
+static void do_setting(ctx *c, int i, int op, fz_in *in) {
+  end *e = &c->e[i];
+
+  switch (op) {
+  case 6:
+    op_blocking(e, fz_u8(in));
+    break;
+  case 7:
+    op_line_max(e, fz_u16(in));
+    break;
+  case 8:
+    op_chunk(e, fz_u16(in));
+    break;
+  case 9:
+    op_close(c, i);
+    break;
+  case 10:
+    op_timed_out(e);
+    break;
+  default:
+    op_timeout(e, fz_u8(in));
+    break;
+  }
+}
+
+static void do_op(ctx *c, fz_in *in) {
+  uint8_t byte = fz_u8(in);
+  int i = byte >> 7;
+  int op = (byte & 0x7f) % 12;
+
+  if (c->e[i].closed)
+    return;
+  switch (op) {
+  case 0:
+    op_write(c, i, in);
+    break;
+  case 1:
+    op_read(c, i, fz_u16(in));
+    break;
+  case 2:
+    op_gets(c, i, (int16_t)fz_u16(in));
+    break;
+  case 3:
+    op_getline(c, i);
+    break;
+  case 4:
+    op_eof(c, i);
+    break;
+  case 5:
+    op_shutdown(c, i, fz_u8(in));
+    break;
+  default:
+    do_setting(c, i, op, in);
+    break;
+  }
+}
+
+static const int types[3] = {SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET};
+
+/* The library never lets SIGPIPE through (it blocks and consumes the one a
+ * pipe write raises): if one arrives, that is a finding. */
+static void on_sigpipe(int sig) {
+  static const char msg[] = "fuzz_stream_ops: SIGPIPE reached the process\n";
+
+  (void)sig;
+  (void)!write(2, msg, sizeof(msg) - 1);
+  abort();
+}
+
+/* A pipe as a pair: end 0 is the write end, end 1 the read end. */
+static int open_pipe(ctx *c, sp_stream *pair[2]) {
+  struct sigaction sa;
+  int fds[2];
+  int r;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_sigpipe;
+  FZ_CHECK(sigaction(SIGPIPE, &sa, NULL) == 0, "sigaction");
+  FZ_CHECK(pipe2(fds, O_CLOEXEC) == 0, "pipe2: %s", strerror(errno));
+  c->pipe = 1;
+  r = sp_stream_open(fds[1], &pair[0]);
+  if (r) {
+    close(fds[0]);
+    close(fds[1]);
+    return r;
+  }
+  r = sp_stream_open(fds[0], &pair[1]);
+  if (r) {
+    sp_stream_close(pair[0]);
+    close(fds[0]);
+  }
+  return r;
+}
+
+static int open_pair(ctx *c, uint8_t kind, sp_stream *pair[2]) {
+  if (kind == 'P') {
+    c->type = SOCK_STREAM;
+    return open_pipe(c, pair);
+  }
+  c->type = types[kind % 3];
+  return sp_pair(SP_PF_UNIX, c->type, 0, pair);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  fz_in in = {data, size};
+  int before = fz_fd_count();
+  sp_stream *pair[2];
+  uint8_t fb;
+  ctx c;
+  int i, r;
+
+  memset(&c, 0, sizeof(c));
+  r = open_pair(&c, fz_u8(&in), pair);
+  FZ_CHECK(r == 0, "opening the pair: %s", sp_strerror(r));
+  for (i = 0; i < 2; i++) {
+    c.e[i].s = pair[i];
+    FZ_CHECK(sp_stream_set_blocking(pair[i], 0) == 0, "set_blocking");
+  }
+  r = (int)timeout_of(fz_u8(&in));
+  FZ_CHECK(sp_stream_set_timeout(pair[0], r) == 0 &&
+               sp_stream_set_timeout(pair[1], r) == 0,
+           "set_timeout");
+  fb = fz_u8(&in);
+  if (fb) {
+    c.fault.every = 2 + fb % 8;
+    c.fault.shorten = (fb & 0x80) && c.type == SOCK_STREAM;
+    sp_fault_set_hook(fault_hook, &c.fault);
+  }
+  for (i = 0; i < MAX_OPS && fz_left(&in); i++)
+    do_op(&c, &in);
+  sp_fault_set_hook(NULL, NULL);
+  for (i = 0; i < 2; i++) {
+    if (!c.e[i].closed)
+      op_close(&c, i);
+    free(c.e[i].line);
+    free(c.f[i].bytes);
+  }
+  FZ_CHECK(fz_fd_count() == before, "descriptors: %d, before %d", fz_fd_count(),
+           before);
+  return 0;
+}

@@ -1,0 +1,563 @@
+/*
+ * The torture harness: run a scenario once to count the fallible calls it
+ * makes through the seam of lib/sys.h, then once more for each call k,
+ * failing call k with each errno that call can really return, and with
+ * short transfers for the I/O calls (curl's torture tests, SQLite's fault
+ * injection). After every run:
+ *   - EINTR and short transfers must be invisible: the same outcome as the
+ *     clean run;
+ *   - any other fault gives the clean outcome (the library recovered) or
+ *     exactly -errno of a fault it was dealt: never a crash, a hang, or a
+ *     success with garbage (the scenario checks its outputs);
+ *   - no descriptor is leaked (count of /proc/self/fd) and, under ASan, no
+ *     byte (a LeakSanitizer check after each scenario);
+ *   - no run waits for a hidden deadline (each is bounded in time).
+ * Besides the one-shot faults: for each call k a sticky run, call k and
+ * every later call failing (SQLite's persistent faults: cleanup paths fail
+ * too), and two whole-run modes, every transfer cut to one byte and every
+ * interruptible call interrupted once.
+ *
+ * A scenario is a function that arms the hook (torture_arm) around the
+ * library calls under test only, checks what it got, releases everything
+ * it made, and describes its outcome with torture_note*().
+ *
+ * Header-only (static functions) so that each test_torture_*.c binary
+ * builds from one source, as tests/CMakeLists.txt expects.
+ *
+ * Debugging: TORTURE_VERBOSE=1 names each fault before its run,
+ * TORTURE_SLOW=1 names the runs slower than 20 ms. A failure names the
+ * fault being dealt (an atexit handler).
+ */
+#ifndef SP_TORTURE_HARNESS_H
+#define SP_TORTURE_HARNESS_H
+
+#include "fault.h"
+#include "test.h"
+
+#include <errno.h>
+#include <time.h>
+
+#if defined(__SANITIZE_ADDRESS__) /* gcc */
+#define TORTURE_HAVE_LSAN 1
+#elif defined(__has_feature) /* clang */
+#if __has_feature(address_sanitizer)
+#define TORTURE_HAVE_LSAN 1
+#endif
+#endif
+#ifdef TORTURE_HAVE_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
+#define TORTURE_API static __attribute__((unused))
+#define TORTURE_MAX_CALLS 512
+#define TORTURE_MAX_ERRNOS 8
+/* A faulted run slower than this waited for something that never came
+ * (the environment variable TORTURE_MAX_RUN_MS overrides it: valgrind). */
+#define TORTURE_MAX_RUN_MS 3000
+
+/* Pseudo-errnos of the tables: a transfer cut short instead of failed. */
+#define TORTURE_SHORT_ONE (-1)  /* to one byte */
+#define TORTURE_SHORT_HALF (-2) /* to half of what was asked */
+
+typedef struct torture_outcome {
+  long result;     /* what the operation returned */
+  uint64_t digest; /* FNV-1a of everything else the caller observed */
+  size_t noted;    /* bytes fed to the digest */
+  /* Set by a scenario when its error outcome is the documented consequence
+   * of the fault dealt (e.g. feof is sticky after a hard error, as PHP's):
+   * accepted even in strict mode, if result is -errno of a fault dealt. */
+  int excused;
+} torture_outcome;
+
+typedef struct torture_stats {
+  long calls;     /* fallible calls of the clean runs */
+  long points;    /* one-shot faults: call k, one errno or short transfer */
+  long sticky;    /* runs failing call k and every call after it */
+  long whole;     /* runs with every transfer short / every call EINTR */
+  long recovered; /* faulted runs that gave the clean outcome */
+  long failed;    /* ... that gave a clean error */
+  long diverged;  /* ... whose call k was not the clean run's call k */
+} torture_stats;
+
+typedef void (*torture_fn)(void *arg, torture_outcome *out);
+
+typedef enum torture_mode {
+  TORTURE_COUNT,   /* count and log, inject nothing */
+  TORTURE_ONESHOT, /* fail call k only */
+  TORTURE_STICKY,  /* fail call k and every later call */
+  TORTURE_SHORT_ALL,
+  TORTURE_EINTR_ALL
+} torture_mode;
+
+/* The whole state of the hook: tests may have globals, lib/ may not. */
+static struct torture_state {
+  torture_mode mode;
+  int armed;
+  long calls;
+  long target;
+  sp_call target_call;
+  int err;
+  int fired;
+  int diverged;
+  unsigned char flip[SP_CALL__COUNT]; /* TORTURE_EINTR_ALL, per call kind */
+  unsigned char dealt[256];           /* errnos injected during this run */
+  int ndealt;
+  int last_dealt;
+  sp_call log[TORTURE_MAX_CALLS];
+  size_t lens[TORTURE_MAX_CALLS];
+  const char *scenario; /* for the report on failure */
+  int in_run;
+  /* Set by the test before torture_run (torture_options). */
+  int strict;   /* every one-shot fault must give the clean outcome */
+  int no_short; /* no short transfers: datagrams are never cut */
+  /* The scenario's action before each armed call (e.g. the peer sends the
+   * next piece when the library is about to wait): keeps a scenario with
+   * real waits deterministic, single-threaded. */
+  void (*on_call)(void *ctx, sp_call call);
+  void *on_call_ctx;
+} torture;
+
+/* --- what each call can really return ------------------------------- */
+
+typedef struct torture_errnos {
+  int n;
+  int err[TORTURE_MAX_ERRNOS];
+} torture_errnos;
+
+/* From the man pages and the kernel: the errnos each call can return on a
+ * valid socket of ours. The first one that is neither EINTR nor EAGAIN is
+ * the one a sticky fault uses. Calls that cannot fail on a valid socket
+ * (getsockopt SO_ERROR, fcntl F_GETFL) still get one, to walk their error
+ * paths. */
+static torture_errnos torture_table(sp_call call) {
+  switch (call) {
+  case SP_CALL_SOCKET:
+    return (torture_errnos){5, {EMFILE, ENFILE, ENOBUFS, ENOMEM, EACCES}};
+  case SP_CALL_SOCKETPAIR:
+    return (torture_errnos){4, {EMFILE, ENFILE, ENOBUFS, ENOMEM}};
+  case SP_CALL_BIND:
+    return (torture_errnos){4, {EADDRINUSE, EADDRNOTAVAIL, ENOMEM, EACCES}};
+  case SP_CALL_LISTEN:
+    return (torture_errnos){2, {EADDRINUSE, ENOBUFS}};
+  case SP_CALL_CONNECT:
+    return (torture_errnos){
+        6, {ECONNREFUSED, EINTR, EAGAIN, ENETUNREACH, EADDRNOTAVAIL, ENOBUFS}};
+  case SP_CALL_ACCEPT4:
+    return (torture_errnos){
+        8,
+        {EMFILE, EINTR, EAGAIN, ECONNABORTED, ENFILE, ENOBUFS, ENOMEM, EPERM}};
+  case SP_CALL_GETSOCKNAME:
+    return (torture_errnos){1, {ENOBUFS}};
+  case SP_CALL_GETPEERNAME:
+    return (torture_errnos){2, {ENOBUFS, ENOTCONN}};
+  case SP_CALL_SETSOCKOPT:
+    return (torture_errnos){2, {ENOMEM, ENOBUFS}};
+  case SP_CALL_GETSOCKOPT:
+    return (torture_errnos){1, {EBADF}};
+  case SP_CALL_FCNTL:
+    return (torture_errnos){2, {EBADF, EINTR}};
+  case SP_CALL_POLL:
+    return (torture_errnos){2, {ENOMEM, EINTR}};
+  case SP_CALL_CLOSE:
+    return (torture_errnos){2, {EIO, EINTR}};
+  case SP_CALL_RECV:
+    return (torture_errnos){
+        6, {ECONNRESET, EINTR, EAGAIN, ENOBUFS, ENOMEM, ECONNREFUSED}};
+  case SP_CALL_SEND:
+    return (torture_errnos){
+        6, {EPIPE, EINTR, EAGAIN, ENOBUFS, ECONNRESET, ECONNREFUSED}};
+  case SP_CALL_READ:
+    return (torture_errnos){4, {EIO, EINTR, EAGAIN, ECONNRESET}};
+  case SP_CALL_WRITE:
+    return (torture_errnos){4, {EPIPE, EINTR, EAGAIN, ENOBUFS}};
+  case SP_CALL_SHUTDOWN:
+    return (torture_errnos){1, {ENOTCONN}};
+  case SP_CALL_IOCTL:
+    return (torture_errnos){1, {EBADF}};
+  case SP_CALL_MALLOC:
+  case SP_CALL_REALLOC:
+    return (torture_errnos){1, {ENOMEM}};
+  case SP_CALL__COUNT:
+    break;
+  }
+  return (torture_errnos){0, {0}};
+}
+
+static int torture_is_io(sp_call call) {
+  return call == SP_CALL_RECV || call == SP_CALL_SEND || call == SP_CALL_READ ||
+         call == SP_CALL_WRITE;
+}
+
+static int torture_can_eintr(sp_call call) {
+  torture_errnos t = torture_table(call);
+
+  for (int i = 0; i < t.n; i++)
+    if (t.err[i] == EINTR)
+      return 1;
+  return 0;
+}
+
+static int torture_hard_errno(sp_call call) {
+  torture_errnos t = torture_table(call);
+
+  for (int i = 0; i < t.n; i++)
+    if (t.err[i] != EINTR && t.err[i] != EAGAIN)
+      return t.err[i];
+  return EIO;
+}
+
+static const char *torture_err_label(int err) {
+  if (err == TORTURE_SHORT_ONE)
+    return "short(1)";
+  if (err == TORTURE_SHORT_HALF)
+    return "short(half)";
+  return sp_err_name(-err);
+}
+
+/* --- the hook ---------------------------------------------------------- */
+
+static int torture_deal(int err) {
+  torture.fired = 1;
+  torture.dealt[err & 0xff] = 1;
+  torture.ndealt++;
+  torture.last_dealt = err;
+  return err;
+}
+
+static int torture_short(int how, size_t *len) {
+  torture.fired = 1;
+  if (len && *len > 1)
+    *len = how == TORTURE_SHORT_ONE ? 1 : *len / 2;
+  return 0;
+}
+
+static int torture_hook(void *ctx, sp_call call, size_t *len) {
+  long i;
+
+  (void)ctx;
+  if (!torture.armed)
+    return 0;
+  if (torture.on_call)
+    torture.on_call(torture.on_call_ctx, call);
+  i = torture.calls++;
+  switch (torture.mode) {
+  case TORTURE_COUNT:
+    if (i >= TORTURE_MAX_CALLS)
+      SP__FAIL("more than %d fallible calls in one run", TORTURE_MAX_CALLS);
+    torture.log[i] = call;
+    torture.lens[i] = len ? *len : 0;
+    return 0;
+  case TORTURE_ONESHOT:
+    if (i != torture.target)
+      return 0;
+    if (call != torture.target_call) {
+      torture.diverged = 1;
+      return 0;
+    }
+    if (torture.err < 0)
+      return torture_short(torture.err, len);
+    return torture_deal(torture.err);
+  case TORTURE_STICKY:
+    if (i < torture.target)
+      return 0;
+    if (i == torture.target && call != torture.target_call) {
+      torture.diverged = 1;
+      torture.target = -1; /* the run went elsewhere: stop */
+      return 0;
+    }
+    if (torture.target < 0)
+      return 0;
+    return torture_deal(i == torture.target ? torture.err
+                                            : torture_hard_errno(call));
+  case TORTURE_SHORT_ALL:
+    if (len && *len > 1)
+      return torture_short(TORTURE_SHORT_ONE, len);
+    return 0;
+  case TORTURE_EINTR_ALL:
+    /* Every interruptible call fails once, its retry goes through: the
+     * calls of each kind alternate (a retry loop may call others first). */
+    if (!torture_can_eintr(call))
+      return 0;
+    torture.flip[call] = !torture.flip[call];
+    return torture.flip[call] ? torture_deal(EINTR) : 0;
+  }
+  return 0;
+}
+
+/* strict: the scenario retries what failed, so that every one-shot fault
+ * must end in the clean outcome (a sticky fault may still end in an error).
+ * no_short: leave transfers whole (datagram sockets never cut a message on
+ * their own: a shortened datagram recv or send is no real failure). */
+TORTURE_API void torture_options(int strict, int no_short) {
+  torture.strict = strict;
+  torture.no_short = no_short;
+}
+
+TORTURE_API void torture_on_call(void (*fn)(void *ctx, sp_call call),
+                                 void *ctx) {
+  torture.on_call = fn;
+  torture.on_call_ctx = ctx;
+}
+
+/* 1 if err (an errno) was injected during this run: a scenario accepts an
+ * error from the library only if it was dealt one. */
+TORTURE_API int torture_was_dealt(int err) {
+  return err > 0 && err < 256 && torture.dealt[err];
+}
+
+/* How many faults were dealt so far in this run, and the last one. */
+TORTURE_API int torture_dealt_count(void) {
+  return torture.ndealt;
+}
+
+TORTURE_API int torture_last_dealt(void) {
+  return torture.last_dealt;
+}
+
+/* Around the library calls under test only: the scenario's own setup and
+ * checks through the library are neither counted nor failed. */
+TORTURE_API void torture_arm(void) {
+  torture.armed = 1;
+}
+
+TORTURE_API void torture_disarm(void) {
+  torture.armed = 0;
+}
+
+/* --- outcomes ----------------------------------------------------------- */
+
+TORTURE_API void torture_note(torture_outcome *out, const void *data,
+                              size_t len) {
+  const unsigned char *p = data;
+
+  if (!out->noted && !out->digest)
+    out->digest = 1469598103934665603ULL;
+  for (size_t i = 0; i < len; i++) {
+    out->digest ^= p[i];
+    out->digest *= 1099511628211ULL;
+  }
+  out->noted += len;
+}
+
+TORTURE_API void torture_note_long(torture_outcome *out, long v) {
+  torture_note(out, &v, sizeof(v));
+}
+
+static int torture_same(const torture_outcome *a, const torture_outcome *b) {
+  return a->result == b->result && a->digest == b->digest &&
+         a->noted == b->noted;
+}
+
+/* --- reporting ---------------------------------------------------------- */
+
+static void torture_describe(FILE *f) {
+  if (!torture.in_run)
+    return;
+  if (torture.mode == TORTURE_COUNT) {
+    fprintf(f, "torture: in the clean run of %s\n", torture.scenario);
+    return;
+  }
+  if (torture.mode == TORTURE_SHORT_ALL || torture.mode == TORTURE_EINTR_ALL) {
+    fprintf(f, "torture: %s with every %s\n", torture.scenario,
+            torture.mode == TORTURE_SHORT_ALL ? "transfer cut to 1 byte"
+                                              : "interruptible call EINTR");
+    return;
+  }
+  fprintf(f, "torture: %s, call #%ld (%s) failed with %s%s\n", torture.scenario,
+          torture.target, sp_fault_call_name(torture.target_call),
+          torture_err_label(torture.err),
+          torture.mode == TORTURE_STICKY ? ", and every call after it" : "");
+}
+
+/* An ASSERT exits: say which fault was being dealt. */
+static void torture_atexit(void) {
+  torture_describe(stderr);
+}
+
+static int64_t torture_now_ms(void) {
+  return sp_test_now_us() / 1000;
+}
+
+/* --- the driver --------------------------------------------------------- */
+
+/* One line of figures: the closing note of the issue quotes them. */
+TORTURE_API void torture_total(const char *name, const torture_stats *t) {
+  printf("torture %-44s calls %4ld  faults %5ld  sticky %4ld  whole %3ld  "
+         "recovered %5ld  errors %5ld  diverged %ld\n",
+         name, t->calls, t->points, t->sticky, t->whole, t->recovered,
+         t->failed, t->diverged);
+  fflush(stdout);
+}
+
+static int64_t torture_max_run_ms(void) {
+  const char *env = getenv("TORTURE_MAX_RUN_MS");
+
+  return env && atoll(env) > 0 ? atoll(env) : TORTURE_MAX_RUN_MS;
+}
+
+static void torture_run_once(torture_fn fn, void *arg, torture_outcome *out) {
+  int before = sp_test_count_fds();
+  int64_t start = torture_now_ms();
+  int after;
+
+  memset(out, 0, sizeof(*out));
+  torture.calls = 0;
+  torture.fired = 0;
+  torture.diverged = 0;
+  torture.ndealt = 0;
+  memset(torture.dealt, 0, sizeof(torture.dealt));
+  memset(torture.flip, 0, sizeof(torture.flip));
+  torture.in_run = 1;
+  sp_fault_set_hook(torture_hook, &torture);
+  fn(arg, out);
+  torture_disarm();
+  sp_fault_set_hook(NULL, NULL);
+  after = sp_test_count_fds();
+  if (after != before)
+    SP__FAIL("descriptor leak: %d open before, %d after", before, after);
+  if (getenv("TORTURE_SLOW") && torture_now_ms() - start > 20) {
+    fprintf(stderr, "slow run (%" PRId64 " ms): ", torture_now_ms() - start);
+    torture_describe(stderr);
+  }
+  if (torture_now_ms() - start > torture_max_run_ms())
+    SP__FAIL("a run took %" PRId64 " ms: it waited for a deadline",
+             torture_now_ms() - start);
+  torture.in_run = 0;
+}
+
+/* What a faulted run may end in, besides the clean outcome. */
+enum {
+  TORTURE_MAY_FAIL, /* -errno of a fault dealt */
+  TORTURE_STRICT,   /* only an error the scenario excused */
+  TORTURE_INVISIBLE /* nothing else: EINTR and short transfers */
+};
+
+/* The faulted outcome against the clean one. */
+static void torture_judge(const torture_outcome *clean,
+                          const torture_outcome *got, int rule,
+                          torture_stats *st) {
+  if (torture.mode == TORTURE_ONESHOT)
+    st->points++;
+  else if (torture.mode == TORTURE_STICKY)
+    st->sticky++;
+  else if (torture.fired)
+    st->whole++;
+  else
+    return; /* nothing to cut or interrupt in this scenario */
+  if (torture.diverged)
+    st->diverged++;
+  if (torture_same(got, clean)) {
+    st->recovered++;
+    return;
+  }
+  torture.in_run = 1; /* for the description in the failure message */
+  if (rule == TORTURE_INVISIBLE || (rule == TORTURE_STRICT && !got->excused))
+    SP__FAIL("an invisible fault changed the outcome: %ld (%s) instead of "
+             "%ld (%s)",
+             got->result, sp_err_name((int)got->result), clean->result,
+             sp_err_name((int)clean->result));
+  if (got->result < 0 && torture_was_dealt((int)-got->result)) {
+    st->failed++;
+    torture.in_run = 0;
+    return;
+  }
+  SP__FAIL("outcome %ld (%s) is neither the clean one (%ld, %s) nor a fault "
+           "that was dealt",
+           got->result, sp_err_name((int)got->result), clean->result,
+           sp_err_name((int)clean->result));
+}
+
+static void torture_leak_check(const char *name) {
+#ifdef TORTURE_HAVE_LSAN
+  if (__lsan_do_recoverable_leak_check())
+    SP__FAIL("%s: LeakSanitizer found leaks (see above)", name);
+#else
+  (void)name;
+#endif
+}
+
+static void torture_fault_at(torture_fn fn, void *arg, long k, int err,
+                             torture_mode mode, const torture_outcome *clean,
+                             torture_stats *st) {
+  torture_outcome got;
+  int rule = TORTURE_MAY_FAIL;
+
+  torture.mode = mode;
+  torture.target = k;
+  torture.target_call = torture.log[k];
+  torture.err = err;
+  if (getenv("TORTURE_VERBOSE")) {
+    torture.in_run = 1;
+    torture_describe(stderr);
+    torture.in_run = 0;
+  }
+  torture_run_once(fn, arg, &got);
+  torture.mode = mode; /* describe() reads it on failure */
+  torture.target = k;
+  if (mode == TORTURE_ONESHOT && (err == EINTR || err < 0))
+    rule = TORTURE_INVISIBLE;
+  else if (mode == TORTURE_ONESHOT && torture.strict)
+    rule = TORTURE_STRICT;
+  torture_judge(clean, &got, rule, st);
+}
+
+/*
+ * Runs the scenario clean, then with every fault at every call it made;
+ * adds to *total and prints one line of figures.
+ */
+TORTURE_API void torture_run(const char *name, torture_fn fn, void *arg,
+                             torture_stats *total) {
+  static int registered;
+  torture_outcome clean;
+  torture_outcome got;
+  torture_stats st = {0};
+  long n;
+
+  if (!registered && !atexit(torture_atexit))
+    registered = 1;
+  torture.scenario = name;
+  torture.mode = TORTURE_COUNT;
+  torture_run_once(fn, arg, &clean);
+  /* Only the clean run writes the log: the faulted runs read it. */
+  n = torture.calls;
+  st.calls = n;
+
+  for (long k = 0; k < n; k++) {
+    sp_call call = torture.log[k];
+    torture_errnos t = torture_table(call);
+
+    for (int e = 0; e < t.n; e++)
+      torture_fault_at(fn, arg, k, t.err[e], TORTURE_ONESHOT, &clean, &st);
+    if (torture_is_io(call) && torture.lens[k] > 1 && !torture.no_short) {
+      torture_fault_at(fn, arg, k, TORTURE_SHORT_ONE, TORTURE_ONESHOT, &clean,
+                       &st);
+      torture_fault_at(fn, arg, k, TORTURE_SHORT_HALF, TORTURE_ONESHOT, &clean,
+                       &st);
+    }
+    torture_fault_at(fn, arg, k, torture_hard_errno(call), TORTURE_STICKY,
+                     &clean, &st);
+  }
+
+  if (!torture.no_short) {
+    torture.mode = TORTURE_SHORT_ALL;
+    torture_run_once(fn, arg, &got);
+    torture_judge(&clean, &got, TORTURE_INVISIBLE, &st);
+  }
+  torture.mode = TORTURE_EINTR_ALL;
+  torture_run_once(fn, arg, &got);
+  torture_judge(&clean, &got, TORTURE_INVISIBLE, &st);
+
+  torture_leak_check(name);
+  torture_total(name, &st);
+  if (total) {
+    total->calls += st.calls;
+    total->points += st.points;
+    total->sticky += st.sticky;
+    total->whole += st.whole;
+    total->recovered += st.recovered;
+    total->failed += st.failed;
+    total->diverged += st.diverged;
+  }
+}
+
+#endif /* SP_TORTURE_HARNESS_H */
