@@ -170,9 +170,11 @@ ssize_t sp__lb_gets(sp__linebuf *lb, const sp__source *src, char *buf,
  * grown with realloc as getline(3) does (*line may be NULL, then *cap is
  * ignored; the caller frees *line with free()), NUL-terminated. Returns the
  * length, 0 for a zero-length datagram, or a status.
- * SP_ELINEMAX: line_max is set and the line (with its "\n") is longer, or
- * no "\n" was found within line_max bytes: nothing is consumed, *line and
- * *cap are untouched, and no further fill is made for that line.
+ * SP_ELINEMAX: line_max is set and the line (with its "\n") is longer:
+ * more than line_max bytes hold no "\n" (a partial line of at most
+ * line_max bytes at EOF or timeout is returned as usual). Nothing is
+ * consumed, *line and *cap are untouched, and no further fill is made for
+ * that line.
  * -ENOMEM: *line could not grow; nothing consumed, *line still valid.
  */
 ssize_t sp__lb_getline(sp__linebuf *lb, const sp__source *src, char **line,

@@ -10,7 +10,8 @@
 #include <string.h>
 
 #define SP__TYPE_MASK 0xf /* the kernel's SOCK_TYPE_MASK */
-#define SP__SOCK_MAX 11   /* SOCK_PACKET + 1 */
+#define SP__SOCK_PACKET 10
+#define SP__SOCK_MAX 11 /* SOCK_PACKET + 1 */
 #define SP__IPPROTO_MAX 263
 #define SP__IPPROTO_ICMPV6 58
 
@@ -66,6 +67,12 @@ static int plan_raw(sp_plan *plan, int protocol) {
 }
 
 static int plan_inet(sp_plan *plan, int domain, int base, int protocol) {
+  /* The kernel turns AF_INET SOCK_PACKET into PF_PACKET before it looks
+   * at the protocol: the capability check comes first there. */
+  if (base == SP__SOCK_PACKET && domain == SP_PF_INET)
+    return refuse(plan, SP_EPERM,
+                  "SOCK_PACKET is an obsolete packet socket: it needs "
+                  "CAP_NET_RAW and has no peer to pair with");
   if (protocol < 0 || protocol >= SP__IPPROTO_MAX)
     return refuse(plan, SP_EINVAL, "the protocol number is out of range");
   switch (base) {
@@ -85,10 +92,6 @@ static int plan_inet(sp_plan *plan, int domain, int base, int protocol) {
   }
   if (base >= SP__SOCK_MAX)
     return refuse(plan, SP_EINVAL, "the socket type is out of range");
-  if (base == 10 && domain == SP_PF_INET)
-    return refuse(plan, SP_EPERM,
-                  "SOCK_PACKET is an obsolete packet socket: it needs "
-                  "CAP_NET_RAW and has no peer to pair with");
   return refuse(plan, SP_ESOCKTNOSUPPORT, "IP has no socket of this type");
 }
 

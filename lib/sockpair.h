@@ -71,35 +71,35 @@ SP_EXTERN const char *sp_version(void);
  * sentence, sp_err_name() the symbol ("EPROTONOSUPPORT"); both return
  * static strings, also for codes they do not know.
  * ------------------------------------------------------------------- */
-#define SP_ERRNO_MAP(XX)                                                    \
-  XX(EPERM, "operation not permitted (SOCK_RAW needs CAP_NET_RAW)")           \
-  XX(EBADF, "bad file descriptor")                                            \
-  XX(EAGAIN, "resource temporarily unavailable: nothing ready yet")           \
-  XX(ENOMEM, "not enough memory")                                             \
-  XX(EACCES, "permission denied")                                             \
-  XX(EFAULT, "bad address")                                                   \
-  XX(EINVAL, "invalid argument")                                              \
-  XX(ENFILE, "too many open files in the system")                             \
-  XX(EMFILE, "too many open files in this process")                           \
-  XX(EPIPE, "the peer has closed its end (broken pipe)")                      \
-  XX(EMSGSIZE, "message too long for this socket type")                       \
-  XX(EPROTOTYPE, "protocol wrong type for socket")                            \
-  XX(ENOPROTOOPT, "protocol not available")                                   \
-  XX(EPROTONOSUPPORT, "protocol not supported by this domain and type")       \
-  XX(ESOCKTNOSUPPORT, "socket type not supported by this domain")             \
-  XX(EOPNOTSUPP, "operation not supported on this socket")                    \
-  XX(EAFNOSUPPORT, "address family not supported")                            \
-  XX(EADDRINUSE, "address already in use")                                    \
-  XX(EADDRNOTAVAIL, "cannot assign the requested address")                    \
-  XX(ENETDOWN, "network is down")                                             \
-  XX(ENETUNREACH, "network is unreachable")                                   \
-  XX(ECONNABORTED, "connection aborted")                                      \
-  XX(ECONNRESET, "connection reset by peer")                                  \
-  XX(ENOBUFS, "no buffer space available")                                    \
-  XX(ENOTCONN, "socket is not connected")                                     \
-  XX(ETIMEDOUT, "timed out")                                                  \
-  XX(ECONNREFUSED, "connection refused")                                      \
-  XX(EHOSTUNREACH, "no route to host")                                        \
+#define SP_ERRNO_MAP(XX)                                                       \
+  XX(EPERM, "operation not permitted (SOCK_RAW needs CAP_NET_RAW)")            \
+  XX(EBADF, "bad file descriptor")                                             \
+  XX(EAGAIN, "resource temporarily unavailable: nothing ready yet")            \
+  XX(ENOMEM, "not enough memory")                                              \
+  XX(EACCES, "permission denied")                                              \
+  XX(EFAULT, "bad address")                                                    \
+  XX(EINVAL, "invalid argument")                                               \
+  XX(ENFILE, "too many open files in the system")                              \
+  XX(EMFILE, "too many open files in this process")                            \
+  XX(EPIPE, "the peer has closed its end (broken pipe)")                       \
+  XX(EMSGSIZE, "message too long for this socket type")                        \
+  XX(EPROTOTYPE, "protocol wrong type for socket")                             \
+  XX(ENOPROTOOPT, "protocol not available")                                    \
+  XX(EPROTONOSUPPORT, "protocol not supported by this domain and type")        \
+  XX(ESOCKTNOSUPPORT, "socket type not supported by this domain")              \
+  XX(EOPNOTSUPP, "operation not supported on this socket")                     \
+  XX(EAFNOSUPPORT, "address family not supported")                             \
+  XX(EADDRINUSE, "address already in use")                                     \
+  XX(EADDRNOTAVAIL, "cannot assign the requested address")                     \
+  XX(ENETDOWN, "network is down")                                              \
+  XX(ENETUNREACH, "network is unreachable")                                    \
+  XX(ECONNABORTED, "connection aborted")                                       \
+  XX(ECONNRESET, "connection reset by peer")                                   \
+  XX(ENOBUFS, "no buffer space available")                                     \
+  XX(ENOTCONN, "socket is not connected")                                      \
+  XX(ETIMEDOUT, "timed out")                                                   \
+  XX(ECONNREFUSED, "connection refused")                                       \
+  XX(EHOSTUNREACH, "no route to host")                                         \
   XX(EIO, "input/output error")
 
 /* SP_EPIPE == -EPIPE and so on: one name per code the library returns. */
@@ -107,7 +107,7 @@ typedef enum sp_errno {
 #define SP__ERRNO_ENUM(name, msg) SP_##name = -name,
   SP_ERRNO_MAP(SP__ERRNO_ENUM)
 #undef SP__ERRNO_ENUM
-  SP_EOF = -4095,     /* end of stream: the peer closed or shut down */
+      SP_EOF = -4095, /* end of stream: the peer closed or shut down */
   SP_ELINEMAX = -4094 /* a line is longer than the stream's line cap */
 } sp_errno;
 
@@ -157,9 +157,9 @@ typedef enum sp_method {
 
 typedef struct sp_plan {
   sp_method method;
-  int base_type; /* type without SP_SOCK_NONBLOCK / SP_SOCK_CLOEXEC */
-  int flags;     /* SP_SOCK_NONBLOCK | SP_SOCK_CLOEXEC bits of type */
-  int err;       /* REFUSED: the error expected, see below; else 0 */
+  int base_type;   /* type without SP_SOCK_NONBLOCK / SP_SOCK_CLOEXEC */
+  int flags;       /* SP_SOCK_NONBLOCK | SP_SOCK_CLOEXEC bits of type */
+  int err;         /* REFUSED: the error expected, see below; else 0 */
   const char *why; /* a static sentence saying how or why not */
 } sp_plan;
 
@@ -170,8 +170,10 @@ typedef struct sp_plan {
  *   taking ports or leaving TIME_WAIT sockets. For REFUSED cells, err is
  *   what an unprivileged process gets with default sysctls; sp_socketpair()
  *   asks the kernel instead, so it may differ for SOCK_RAW (EPERM without
- *   CAP_NET_RAW, EOPNOTSUPP with it) and for ICMP datagram sockets
- *   (net.ipv4.ping_group_range).
+ *   CAP_NET_RAW, EOPNOTSUPP with it), for ICMP datagram sockets
+ *   (net.ipv4.ping_group_range), and for protocols outside the five named
+ *   above that the running kernel does create (MPTCP streams, UDP-Lite
+ *   datagrams: predicted EPROTONOSUPPORT, given EOPNOTSUPP).
  * Returns 0 and fills *plan, or a negative error (-EINVAL for unknown flag
  * bits, -EAFNOSUPPORT for an unsupported domain) with *plan filled too.
  */

@@ -33,20 +33,49 @@ static int64_t deadline_for(const sp_stream *s) {
   return sp__now_ms() + (ms ? ms + 1 : 0);
 }
 
-/* Waits for events on a blocking stream. 0 when ready (or when poll says
- * error/hangup: the next call reports it), -EAGAIN if non-blocking,
- * -ETIMEDOUT, or -errno. */
-static int wait_io(const sp_stream *s, short events, int64_t *deadline) {
+/* Polls a blocking stream for events. Returns revents (> 0) when ready,
+ * error or hang-up included (the next call reports it), -EAGAIN if
+ * non-blocking, -ETIMEDOUT, or -errno. The deadline is checked before
+ * every poll, not only by poll's timeout: a descriptor that polls ready
+ * yet keeps saying EAGAIN must not spin past it. */
+static int poll_io(const sp_stream *s, short events, int64_t *deadline) {
   int r;
 
   if (!s->blocking)
     return SP_EAGAIN;
   if (*deadline == DEADLINE_UNSET)
     *deadline = deadline_for(s);
+  else if (sp__ms_left(*deadline) == 0)
+    return SP_ETIMEDOUT;
   r = sp__poll_one(s->fd, events, *deadline);
   if (r == 0)
     return SP_ETIMEDOUT;
-  return r < 0 ? r : 0;
+  return r;
+}
+
+/* Waits for events on a blocking stream: 0 when ready, else as poll_io. */
+static int wait_io(const sp_stream *s, short events, int64_t *deadline) {
+  int r = poll_io(s, events, deadline);
+
+  return r > 0 ? 0 : r;
+}
+
+/* Waits for a socket to become readable after a recv said EAGAIN. Our own
+ * shutdown(SHUT_RD) of a datagram socket polls ready (POLLIN|POLLRDHUP) for
+ * ever while a non-blocking recv still says EAGAIN (only a blocking recv
+ * would see the shutdown and return 0): so a read side that polled hung up
+ * and still has nothing is the end of the stream. *hung_up carries that
+ * across the retries of one read. */
+static int wait_readable(const sp_stream *s, int64_t *deadline, int *hung_up) {
+  int r;
+
+  if (*hung_up)
+    return SP_EOF;
+  r = poll_io(s, POLLIN | POLLRDHUP, deadline);
+  if (r < 0)
+    return r;
+  *hung_up = (r & (POLLRDHUP | POLLHUP)) != 0;
+  return 0;
 }
 
 static int would_block(int err) {
@@ -81,6 +110,7 @@ static ssize_t sock_fill(void *ctx, char *dst, size_t space) {
    * unless another reader raced us) shows as a count > space, which the
    * core reports as -EIO instead of losing the tail silently. */
   int flags = MSG_DONTWAIT | (s->type == SOCK_STREAM ? 0 : MSG_TRUNC);
+  int hung_up = 0;
 
   for (;;) {
     ssize_t r = sp__sys_recv(s->fd, dst, space, flags);
@@ -94,7 +124,7 @@ static ssize_t sock_fill(void *ctx, char *dst, size_t space) {
       continue;
     if (!would_block(errno))
       return -errno;
-    err = wait_io(s, POLLIN, &deadline);
+    err = wait_readable(s, &deadline, &hung_up);
     if (err)
       return err;
   }
@@ -106,6 +136,7 @@ static ssize_t sock_fill(void *ctx, char *dst, size_t space) {
 static ssize_t sock_next_size(void *ctx) {
   sp_stream *s = ctx;
   int64_t deadline = DEADLINE_UNSET;
+  int hung_up = 0;
   char byte;
 
   for (;;) {
@@ -121,7 +152,7 @@ static ssize_t sock_next_size(void *ctx) {
       continue;
     if (!would_block(errno))
       return -errno;
-    err = wait_io(s, POLLIN, &deadline);
+    err = wait_readable(s, &deadline, &hung_up);
     if (err)
       return err;
   }
@@ -140,6 +171,7 @@ static ssize_t inet_next_size(void *ctx) {
  * first; MSG_DONTWAIT makes that poll unnecessary). */
 static int sock_at_eof(void *ctx) {
   sp_stream *s = ctx;
+  int hard_error = 0;
   char byte;
 
   for (;;) {
@@ -158,12 +190,17 @@ static int sock_at_eof(void *ctx) {
     if (errno == EINTR)
       continue;
     if (would_block(errno))
-      return 0;
+      return hard_error;
     /* A hard error ends a connection (PHP's feof), but not a datagram
-     * socket: a UDP ICMP error is reported once, then it works again. */
-    if (s->type == SOCK_STREAM || s->type == SOCK_SEQPACKET)
+     * socket: a UDP ICMP error is reported once, then it works again.
+     * The kernel reports a reset once, ahead of what is still queued (a
+     * SEQPACKET peer that closed with our data unread): peek again, and
+     * only an empty queue is the end. */
+    if (s->type != SOCK_STREAM && s->type != SOCK_SEQPACKET)
+      return -errno;
+    if (hard_error)
       return 1;
-    return -errno;
+    hard_error = 1;
   }
 }
 
@@ -266,28 +303,44 @@ static ssize_t write_once(const sp_stream *s, const char *buf, size_t len) {
   return sp__sys_send(s->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-/*
- * fwrite's loop. Blocking: each wait for writability may last the whole
- * timeout (the clock restarts after progress, as PHP's per-poll timeout).
- * Non-blocking: stops at EAGAIN with the count so far. Errors after some
- * progress return the count; the next call reports the error.
- */
-ssize_t sp__stream_send(sp_stream *s, const char *buf, size_t len) {
+/* One datagram, whole or not at all. Would-block is -EAGAIN, never 0:
+ * 0 could not tell an empty message sent from one that was not. */
+static ssize_t send_datagram(const sp_stream *s, const char *buf, size_t len) {
   int64_t deadline = DEADLINE_UNSET;
-  int dgram = s->type != 0 && s->type != SOCK_STREAM;
+
+  for (;;) {
+    ssize_t r = write_once(s, buf, len);
+    int err;
+
+    if (r >= 0)
+      return r;
+    if (errno == EINTR)
+      continue;
+    if (!would_block(errno))
+      return -errno;
+    err = wait_io(s, POLLOUT, &deadline);
+    if (err)
+      return err;
+  }
+}
+
+/*
+ * fwrite's loop on a byte stream. Blocking: each wait for writability may
+ * last the whole timeout (the clock restarts after progress, as PHP's
+ * per-poll timeout). Non-blocking: stops at EAGAIN with the count so far.
+ * Errors after some progress return the count; the next call reports the
+ * error.
+ */
+static ssize_t send_bytes(const sp_stream *s, const char *buf, size_t len) {
+  int64_t deadline = DEADLINE_UNSET;
   size_t done = 0;
 
-  if (len == 0 && !dgram)
-    return 0; /* on a datagram stream, len 0 sends an empty message */
-  for (;;) {
-    /* buf may be NULL for an empty datagram: no offset on it then. */
-    ssize_t r = write_once(s, done ? buf + done : buf, len - done);
+  while (done < len) {
+    ssize_t r = write_once(s, buf + done, len - done);
     int err;
 
     if (r >= 0) {
       done += (size_t)r;
-      if (done == len || dgram)
-        return (ssize_t)done;
       deadline = DEADLINE_UNSET;
       continue;
     }
@@ -296,11 +349,16 @@ ssize_t sp__stream_send(sp_stream *s, const char *buf, size_t len) {
     if (!would_block(errno))
       return done ? (ssize_t)done : -errno;
     err = wait_io(s, POLLOUT, &deadline);
-    /* A datagram is all or nothing: 0 would not tell an empty message
-     * sent from one that was not. */
     if (err == SP_EAGAIN)
-      return dgram ? SP_EAGAIN : (ssize_t)done;
+      return (ssize_t)done;
     if (err)
       return done ? (ssize_t)done : err;
   }
+  return (ssize_t)done;
+}
+
+ssize_t sp__stream_send(sp_stream *s, const char *buf, size_t len) {
+  if (s->type != 0 && s->type != SOCK_STREAM)
+    return send_datagram(s, buf, len);
+  return send_bytes(s, buf, len);
 }

@@ -310,7 +310,9 @@ static void inject_on(inject *in, sp_call call, int nth, int err) {
   sp_fault_set_hook(inject_hook, in);
 }
 
-static void inject_off(void) { sp_fault_set_hook(NULL, NULL); }
+static void inject_off(void) {
+  sp_fault_set_hook(NULL, NULL);
+}
 
 TEST(open_failure_leaves_fd_untouched) {
   int fds[2];

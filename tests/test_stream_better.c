@@ -183,7 +183,9 @@ static void count_start(counter *c) {
   sp_fault_set_hook(count_hook, c);
 }
 
-static void count_stop(void) { sp_fault_set_hook(NULL, NULL); }
+static void count_stop(void) {
+  sp_fault_set_hook(NULL, NULL);
+}
 
 /* The test's own poll (not counted: it is not the library's). */
 static void wait_readable(sp_stream *s) {

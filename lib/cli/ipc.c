@@ -58,53 +58,65 @@ static int parse_ll(const char *s, long long min, long long max,
   return 0;
 }
 
-int cli_ipc_parse(int argc, char **argv, cli_ipc_opts *o) {
+static int parse_pin(cli_ipc_opts *o, const char *val) {
+  if (!strcmp(val, "same"))
+    o->pin = CLI_PIN_SAME;
+  else if (!strcmp(val, "diff"))
+    o->pin = CLI_PIN_DIFF;
+  else if (!strcmp(val, "none"))
+    o->pin = CLI_PIN_NONE;
+  else
+    return cli_usage_error("%s: --pin wants same, diff or none, not '%s'",
+                           o->cmd, val);
+  return 0;
+}
+
+/* One "--name value" option: 0, or the usage error's exit code. */
+static int parse_option(cli_ipc_opts *o, const char *a, const char *val) {
   long long v;
 
+  if (!strcmp(a, "--transport")) {
+    o->t = cli_transport_find(val);
+    if (!o->t)
+      return cli_usage_error("%s: unknown transport '%s'", o->cmd, val);
+  } else if (!strcmp(a, "--count")) {
+    if (parse_ll(val, 1, o->max_count, &v))
+      return cli_usage_error("%s: --count wants 1..%lld, not '%s'", o->cmd,
+                             o->max_count, val);
+    o->count = v;
+  } else if (!strcmp(a, "--size")) {
+    if (parse_ll(val, 1, MAX_SIZE, &v))
+      return cli_usage_error("%s: --size wants 1..%u bytes, not '%s'", o->cmd,
+                             MAX_SIZE, val);
+    o->size = (size_t)v;
+  } else if (!strcmp(a, "--pin")) {
+    return parse_pin(o, val);
+  } else if (!strcmp(a, "--timeout")) {
+    if (parse_ll(val, 1, 3600, &v))
+      return cli_usage_error("%s: --timeout wants 1..3600 s, not '%s'", o->cmd,
+                             val);
+    o->timeout_s = (int)v;
+  } else {
+    return cli_usage_error("%s: unknown option '%s'", o->cmd, a);
+  }
+  return 0;
+}
+
+int cli_ipc_parse(int argc, char **argv, cli_ipc_opts *o) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+    int err;
 
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       cli_usage(stdout);
       return -1;
     }
-    if (!val)
+    if (i + 1 == argc)
       return cli_usage_error("%s: unknown option '%s' or missing value", o->cmd,
                              a);
-    i++;
-    if (!strcmp(a, "--transport")) {
-      o->t = cli_transport_find(val);
-      if (!o->t)
-        return cli_usage_error("%s: unknown transport '%s'", o->cmd, val);
-    } else if (!strcmp(a, "--count")) {
-      if (parse_ll(val, 1, o->max_count, &v))
-        return cli_usage_error("%s: --count wants 1..%lld, not '%s'", o->cmd,
-                               o->max_count, val);
-      o->count = v;
-    } else if (!strcmp(a, "--size")) {
-      if (parse_ll(val, 1, MAX_SIZE, &v))
-        return cli_usage_error("%s: --size wants 1..%u bytes, not '%s'", o->cmd,
-                               MAX_SIZE, val);
-      o->size = (size_t)v;
-    } else if (!strcmp(a, "--pin")) {
-      if (!strcmp(val, "same"))
-        o->pin = CLI_PIN_SAME;
-      else if (!strcmp(val, "diff"))
-        o->pin = CLI_PIN_DIFF;
-      else if (!strcmp(val, "none"))
-        o->pin = CLI_PIN_NONE;
-      else
-        return cli_usage_error("%s: --pin wants same, diff or none, not '%s'",
-                               o->cmd, val);
-    } else if (!strcmp(a, "--timeout")) {
-      if (parse_ll(val, 1, 3600, &v))
-        return cli_usage_error("%s: --timeout wants 1..3600 s, not '%s'",
-                               o->cmd, val);
-      o->timeout_s = (int)v;
-    } else {
-      return cli_usage_error("%s: unknown option '%s'", o->cmd, a);
-    }
+    err = parse_option(o, a, argv[++i]);
+    if (err)
+      return err;
   }
   if (!o->t)
     o->t = cli_transport_find("unix-stream");

@@ -1,0 +1,64 @@
+/*
+ * Edges the fuzzers found in the stream transport, each kept here as a
+ * plain test beside its input in fuzz/regressions/fuzz_stream_ops/.
+ */
+#include "test.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define TIMEOUT_US 2000000 /* far above what the checks allow */
+
+static void pair_with_timeout(int domain, int type, sp_stream *p[2]) {
+  ASSERT_OK(sp_pair(domain, type, 0, p));
+  ASSERT_OK(sp_stream_set_timeout(p[0], TIMEOUT_US));
+  ASSERT_OK(sp_stream_set_timeout(p[1], TIMEOUT_US));
+}
+
+/* Our own shutdown(SHUT_RD) of a datagram socket polls readable for ever
+ * while recv says EAGAIN: a blocking read spun at 100 % CPU, unbounded
+ * (hang-dgram-shut-rd-blocking-read-found). It is the end of the stream. */
+static void check_own_shut_rd(int domain) {
+  sp_stream *p[2];
+  char buf[16];
+  char *line = NULL;
+  size_t cap = 0;
+  int64_t start;
+
+  pair_with_timeout(domain, SP_SOCK_DGRAM, p);
+  ASSERT_OK(sp_stream_shutdown(p[1], SP_SHUT_RD));
+  start = sp_test_now_us();
+  ASSERT_ERR(sp_stream_read(p[1], buf, sizeof(buf)), SP_EOF);
+  ASSERT_ERR(sp_stream_gets(p[1], buf, sizeof(buf)), SP_EOF);
+  ASSERT_ERR(sp_stream_getline(p[1], &line, &cap), SP_EOF);
+  ASSERT_LT(sp_test_now_us() - start, TIMEOUT_US / 2);
+  free(line);
+  ASSERT_OK(sp_stream_close(p[0]));
+  ASSERT_OK(sp_stream_close(p[1]));
+}
+
+TEST(dgram_own_shut_rd_is_eof_not_a_spin) {
+  check_own_shut_rd(SP_PF_UNIX);
+  check_own_shut_rd(SP_PF_INET);
+}
+
+/* A SEQPACKET peer that closes with our data unread makes the kernel
+ * report ECONNRESET once, ahead of what it had sent us: feof took that for
+ * the end and the queued message was never read
+ * (eof-seqpacket-peer-reset-loses-queued-message). */
+TEST(seqpacket_eof_after_peer_reset_keeps_queued_message) {
+  sp_stream *p[2];
+  char msg[1000];
+  char got[2000];
+
+  memset(msg, 'm', sizeof(msg));
+  pair_with_timeout(SP_PF_UNIX, SP_SOCK_SEQPACKET, p);
+  ASSERT_EQ(sp_stream_write(p[1], "unread", 6), 6);
+  ASSERT_EQ(sp_stream_write(p[0], msg, sizeof(msg)), (ssize_t)sizeof(msg));
+  ASSERT_OK(sp_stream_close(p[0]));
+  ASSERT_EQ(sp_stream_eof(p[1]), 0);
+  ASSERT_EQ(sp_stream_read(p[1], got, sizeof(got)), (ssize_t)sizeof(msg));
+  ASSERT_MEM_EQ(got, msg, sizeof(msg));
+  ASSERT_EQ(sp_stream_eof(p[1]), 1);
+  ASSERT_OK(sp_stream_close(p[1]));
+}
