@@ -102,24 +102,19 @@ static ssize_t seqpacket_zero(const sp_stream *s) {
   return queued > 0 ? 0 : SP_EOF;
 }
 
-/* One recv, waiting (poll) only when it would block. */
-static ssize_t sock_fill(void *ctx, char *dst, size_t space) {
-  sp_stream *s = ctx;
+/* One recv, waiting (poll) only when it would block: the count (0
+ * included: the caller knows what it means for its socket type), or a
+ * negative status. */
+static ssize_t recv_waiting(sp_stream *s, char *dst, size_t space, int flags) {
   int64_t deadline = DEADLINE_UNSET;
-  /* MSG_TRUNC: a datagram longer than space (impossible after next_size,
-   * unless another reader raced us) shows as a count > space, which the
-   * core reports as -EIO instead of losing the tail silently. */
-  int flags = MSG_DONTWAIT | (s->type == SOCK_STREAM ? 0 : MSG_TRUNC);
   int hung_up = 0;
 
   for (;;) {
-    ssize_t r = sp__sys_recv(s->fd, dst, space, flags);
+    ssize_t r = sp__sys_recv(s->fd, dst, space, flags | MSG_DONTWAIT);
     int err;
 
-    if (r > 0)
+    if (r >= 0)
       return r;
-    if (r == 0)
-      return s->type == SOCK_STREAM ? SP_EOF : 0;
     if (errno == EINTR)
       continue;
     if (!would_block(errno))
@@ -130,32 +125,30 @@ static ssize_t sock_fill(void *ctx, char *dst, size_t space) {
   }
 }
 
+static ssize_t sock_fill(void *ctx, char *dst, size_t space) {
+  sp_stream *s = ctx;
+  /* MSG_TRUNC: a datagram longer than space (impossible after next_size,
+   * unless another reader raced us) shows as a count > space, which the
+   * core reports as -EIO instead of losing the tail silently. */
+  ssize_t r =
+      recv_waiting(s, dst, space, s->type == SOCK_STREAM ? 0 : MSG_TRUNC);
+
+  if (r == 0 && s->type == SOCK_STREAM)
+    return SP_EOF;
+  return r;
+}
+
 /* The next datagram's size, read with MSG_PEEK|MSG_TRUNC (the kernel
  * returns the real length however short the buffer): the core grows its
  * buffer to it, so no datagram is ever truncated. */
 static ssize_t sock_next_size(void *ctx) {
   sp_stream *s = ctx;
-  int64_t deadline = DEADLINE_UNSET;
-  int hung_up = 0;
   char byte;
+  ssize_t r = recv_waiting(s, &byte, 1, MSG_PEEK | MSG_TRUNC);
 
-  for (;;) {
-    ssize_t r =
-        sp__sys_recv(s->fd, &byte, 1, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
-    int err;
-
-    if (r > 0)
-      return r;
-    if (r == 0)
-      return s->type == SOCK_SEQPACKET ? seqpacket_zero(s) : 0;
-    if (errno == EINTR)
-      continue;
-    if (!would_block(errno))
-      return -errno;
-    err = wait_readable(s, &deadline, &hung_up);
-    if (err)
-      return err;
-  }
+  if (r == 0 && s->type == SOCK_SEQPACKET)
+    return seqpacket_zero(s);
+  return r;
 }
 
 /* An IP datagram (UDP, ping, raw) cannot exceed 65535 bytes: with that
