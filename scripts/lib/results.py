@@ -61,6 +61,11 @@ def load_side(spec):
                     _classify(side, full)
         else:
             _classify(side, path)
+            # A run file's matrix is stored beside it (scripts/record --matrix).
+            beside = path[:-len(".json")] + ".matrix.json"
+            if path.endswith(".json") and not path.endswith(".matrix.json") \
+                    and os.path.isfile(beside) and beside not in spec.split(","):
+                _classify(side, beside)
     return side
 
 
