@@ -1,5 +1,5 @@
 /*
- * fuzz_lines: the pure line-reading core (lib/linebuf.c) against a
+ * fuzz_lines: the pure line-reading core (lib/src/linebuf.c) against a
  * reference model (model.c), through an in-memory transport.
  *
  * Input:

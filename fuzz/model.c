@@ -2,7 +2,7 @@
  * The reference model of the line-reading core: simple and slow, written
  * from ../shared/reference/php-semantics.md ("rule N" below) and from the
  * places where issue 4 does better than PHP ("better N"), never from
- * lib/linebuf.c.
+ * lib/src/linebuf.c.
  *
  *   rule 1   only "\n" ends a line; CR and NUL are data.
  *   rule 2   gets(size): size <= 0 is an error; at most size-1 bytes;
@@ -27,7 +27,7 @@
  *            buffered without a "\n" among the first line_max). A partial
  *            line of exactly line_max bytes is returned at EOF.
  *   breach   a source that returns more than it was given room for is
- *            a bug: -EIO at once, nothing consumed (lib/linebuf.h).
+ *            a bug: -EIO at once, nothing consumed (lib/src/linebuf.h).
  *
  * The model's buffer is one array of unread bytes; in datagram mode a
  * second array holds the remaining length of each unread message, so an

@@ -4,7 +4,7 @@
  *
  * A script is what the fuzz input describes: the bytes of the stream (or
  * the messages, in datagram mode) and the events between them. Both the
- * transport (which feeds lib/linebuf.c) and the model read the same script,
+ * transport (which feeds lib/src/linebuf.c) and the model read the same script,
  * each with its own cursor.
  */
 #ifndef SP_FUZZ_MODEL_H

@@ -1,5 +1,5 @@
 /*
- * The pure line core (lib/linebuf.c) driven by an in-memory source: no
+ * The pure line core (lib/src/linebuf.c) driven by an in-memory source: no
  * socket, no syscall. Each source event is one answer of fill/next_size.
  */
 #include "test.h"

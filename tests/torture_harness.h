@@ -1,6 +1,6 @@
 /*
  * The torture harness: run a scenario once to count the fallible calls it
- * makes through the seam of lib/sys.h, then once more for each call k,
+ * makes through the seam of lib/src/sys.h, then once more for each call k,
  * failing call k with each errno that call can really return, and with
  * short transfers for the I/O calls (curl's torture tests, SQLite's fault
  * injection). After every run:

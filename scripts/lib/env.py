@@ -188,7 +188,7 @@ def compile_flags(build_dir):
             continue
         f = str(e.get("file", ""))
         argv = e.get("arguments") or str(e.get("command", "")).split()
-        if "c_flags" not in out and f.endswith("/lib/socketpair.c") and \
+        if "c_flags" not in out and f.endswith("/lib/src/socketpair.c") and \
                 "sockpair_static" in str(e.get("output", e.get("command", ""))):
             out["c_flags"] = strip_command(argv)
         elif "cxx_flags" not in out and f.endswith(".cc"):

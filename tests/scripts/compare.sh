@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/compare on synthetic Google Benchmark JSON with known
-# distributions (tests/scripts/gen_gbench.py: 5 % gaussian noise).
+# distributions (scripts/lib/gen_gbench.py: 5 % gaussian noise).
 . "$(dirname "$0")/lib.sh"
 $PY -c 'import scipy' 2>/dev/null || { echo "python3-scipy missing: skipped"; exit 77; }
 "$REPO/scripts/env" --json >"$SCRATCH/env.json"

@@ -6,7 +6,7 @@ SCRATCH=$2/scripts-tests/$(basename "$0" .sh)
 rm -rf "$SCRATCH"
 mkdir -p "$SCRATCH"
 PY=/usr/bin/python3
-GEN="$PY $REPO/tests/scripts/gen_gbench.py"
+GEN="$PY $REPO/scripts/lib/gen_gbench.py"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # expect_rc RC CMD...: runs CMD (stdout/stderr to $SCRATCH/out, err).
 expect_rc() {

@@ -11,7 +11,7 @@
  * them O_NONBLOCK, so the same try-then-poll loop applies, and write(2)
  * cannot block past the timeout.
  */
-#include "stream_int.h"
+#include "stream_internal.h"
 
 #include <linux/sockios.h>
 #include <string.h>

@@ -5,7 +5,7 @@ Each seed is small and says what it exercises in its name. The input
 formats are described at the top of each fuzz/<target>.c. Run with
 Debian's python3 (no modules beyond the standard library):
 
-    /usr/bin/python3 fuzz/make_seeds.py
+    /usr/bin/python3 scripts/lib/make_seeds.py
 
 Existing seeds of the same name are overwritten; other files are left
 alone (files added by hand or by `scripts/fuzz --merge` stay).
@@ -14,7 +14,7 @@ import os
 import struct
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fuzz")
 
 
 def u16(v):

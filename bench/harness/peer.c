@@ -62,7 +62,7 @@ void bt_watchdog_disarm(void) {
 }
 
 /* SP_BENCH_WATCHDOG_S: a fixed deadline, for the tests of the failure
- * paths (bench/check_smoke.py --faults); 0 or unset: computed. */
+ * paths (scripts/lib/check_smoke.py --faults); 0 or unset: computed. */
 static unsigned fixed_deadline_s;
 
 void bt_test_hooks_init(void) {

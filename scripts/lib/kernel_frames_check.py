@@ -3,7 +3,7 @@
 without a VM: the init binary (not PID 1) runs a jobs file and writes its
 frames to a file, scripts/lib/kernel_frames.py unpacks them.
 
-usage: frames.py INIT CLI KERNEL_FRAMES_PY
+usage: kernel_frames_check.py INIT CLI KERNEL_FRAMES_PY
 """
 import json
 import os

@@ -1,6 +1,6 @@
 /* sp_stream: the public stream calls; the rules live in linebuf.c, the
  * transport in stream_io.c. */
-#include "stream_int.h"
+#include "stream_internal.h"
 
 #include <limits.h>
 
