@@ -1,6 +1,6 @@
 /*
  * sockpair-bench: every family registered, then Google Benchmark's own
- * main (every --benchmark_* flag works unchanged). See README, "bench".
+ * main (every --benchmark_* flag works unchanged). See docs/benchmarks.md.
  */
 #include "bench.h"
 

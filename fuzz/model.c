@@ -1,33 +1,9 @@
 /*
  * The reference model of the line-reading core: simple and slow, written
- * from ../shared/reference/php-semantics.md ("rule N" below) and from the
- * places where issue 4 does better than PHP ("better N"), never from
- * lib/src/linebuf.c.
- *
- *   rule 1   only "\n" ends a line; CR and NUL are data.
- *   rule 2   gets(size): size <= 0 is an error; at most size-1 bytes;
- *            size == 1 returns nothing and consumes nothing; bytes past
- *            the limit stay buffered.
- *   rule 3   gets loops: take from the buffer up to and including "\n"
- *            (done) or everything (go on); with the buffer empty, stop at
- *            EOF, else do ONE read and stop if it brought nothing; the
- *            status is returned only when nothing was copied.
- *   rule 4   a read that brings nothing (EOF, timeout, would-block, an
- *            error) ends gets with the partial line.
- *   rule 6   EOF is sticky; a timeout sets timed_out, the next read that
- *            brings something clears it.
- *   rule 7   eof: false if anything is buffered, else the liveness check.
- *   rule 8   read(n): n <= 0 is an error; buffered bytes first.
- *   better 1 a datagram is never truncated; read never mixes two.
- *   better 2 a zero-length datagram is an empty message, not EOF.
- *   better 3 read with bytes buffered returns them at once (no read).
- *   getline  gets without a limit; with a cap (line_max, counting the
- *            "\n"): SP_ELINEMAX, consuming nothing, as soon as the line
- *            is known to be longer than the cap (more than line_max bytes
- *            buffered without a "\n" among the first line_max). A partial
- *            line of exactly line_max bytes is returned at EOF.
- *   breach   a source that returns more than it was given room for is
- *            a bug: -EIO at once, nothing consumed (lib/src/linebuf.h).
+ * from docs/php-semantics.md ("rule N" and "better N" below are its
+ * numbered lists), never from lib/src/linebuf.c. One rule is not PHP's: a
+ * source that returns more than it was given room for is a bug, -EIO at
+ * once, nothing consumed (the source contract of lib/src/linebuf.h).
  *
  * The model's buffer is one array of unread bytes; in datagram mode a
  * second array holds the remaining length of each unread message, so an

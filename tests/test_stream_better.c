@@ -1,15 +1,4 @@
-/*
- * The five places where sockpair's stream layer does better than PHP's
- * socket streams, each shown on real pairs:
- *   1. a datagram is never truncated (PHP: 8192 bytes, the rest lost);
- *   2. a zero-length datagram is a message, not EOF (PHP: permanent EOF);
- *   3. read with bytes buffered returns them at once (PHP: waits out the
- *      timeout);
- *   4. large reads, recv before poll: one syscall per read when data is
- *      ready (PHP: poll + 8 KiB recv);
- *   5. a DGRAM peer's close is invisible, and every read is still bounded
- *      by the timeout (PHP: 60 s).
- */
+/* betterN_* shows item N of "Better than PHP" in docs/php-semantics.md. */
 #include "stream_util.h"
 
 #include "fault.h"

@@ -203,34 +203,7 @@ SP_EXTERN const char *sp_protocol_name(int protocol);
  * for a NULL stream (sp_stream_close(NULL) is a no-op returning 0).
  * A stream is not thread-safe: use each from one thread at a time.
  *
- * Kept from PHP: only "\n" ends a line; "\r\n" and "\r" are returned
- * untouched; NUL is data (use the returned count, not strlen); a partial
- * line (no "\n") is returned at EOF, when a blocking read times out and at
- * once when a non-blocking read would block; fgets(len) rules; fread never
- * loops to fill its count; fwrite loops to send everything; default
- * timeout 60 s; EOF is sticky.
- *
- * Differences from PHP, on purpose:
- *  - a datagram is never truncated: a DGRAM/SEQPACKET read takes the whole
- *    pending datagram (UNIX: its size asked first with MSG_PEEK|MSG_TRUNC,
- *    the buffer grown to it; UDP: room for 65535 bytes, one recv), and
- *    message boundaries are kept (PHP: 8 KiB, the rest silently lost);
- *  - a zero-length datagram is an empty message (read/gets/getline return
- *    0), not EOF; what follows is still read (PHP: permanent EOF);
- *  - read returns buffered bytes at once (PHP: waits out the timeout);
- *  - reads try recv() first and poll() only on EAGAIN, in chunks of 64 KiB
- *    (PHP: poll + 8 KiB recv); a read of at least a chunk on an empty
- *    buffer goes straight into the caller's buffer;
- *  - read returns -EAGAIN when non-blocking and nothing is ready, and
- *    -ETIMEDOUT on timeout (PHP: "" and false);
- *  - getline (fgets without length) can be capped: SP_ELINEMAX, no loss;
- *  - a DGRAM peer's close is invisible (the kernel says nothing): PHP and
- *    sockpair alike wait out the timeout; every read is bounded by it;
- *  - feof on a SEQPACKET stream: zero-length messages that are the very
- *    last thing a peer sent before closing may read as EOF (the kernel
- *    gives 0 for both); nothing else is ever taken for EOF;
- *  - pipes and other non-socket descriptors are made O_NONBLOCK at open
- *    (restored at close) and their writes never raise SIGPIPE.
+ * PHP's rules kept, and those done better: docs/php-semantics.md.
  * ------------------------------------------------------------------- */
 typedef struct sp_stream sp_stream;
 

@@ -1,7 +1,7 @@
 /*
  * The line-reading core of sp_stream: a read buffer and PHP's fgets / fread
  * rules over an abstract byte source. No socket, no syscall, no clock in
- * here: the transport (stream.c) or a test / fuzzer / reference model (an
+ * here: the transport (stream_io.c) or a test / fuzzer / reference model (an
  * in-memory source) supplies the bytes through the callbacks of sp__source.
  * Internal (sp__), not part of the public API; link libsockpair.a (or
  * compile linebuf.c) to use it.
@@ -33,28 +33,11 @@
  *   -EIO         the source broke its contract (see below);
  *   -errno       anything else the source returned, passed through.
  *
- * Rules kept from PHP (php-src main/streams/streams.c _php_stream_get_line)
- *   - only "\n" ends a line; "\r" and "\r\n" are returned untouched; NUL is
- *     ordinary data (lengths are returned, never strlen'ed);
- *   - gets/getline loop: look for "\n" in what is unread; if absent and
- *     below the limit, do ONE fill and look again; a fill that brings
- *     nothing (SP_EOF, -EAGAIN, -ETIMEDOUT, an error, an empty datagram)
- *     ends the call with the partial line collected so far (no "\n"); the
- *     status is returned only when zero bytes were collected. The core's
- *     own failures (-ENOMEM, -EIO, -EINVAL) are returned at once instead,
- *     with nothing consumed.
- *   - gets(size): at most size-1 bytes; size == 1 returns 0 and consumes
- *     nothing (fills nothing); size <= 0 is -EINVAL; bytes past the limit
- *     stay buffered.
- * Rules where the core does better than PHP
- *   - read() returns unread bytes at once if there are any; it fills only
- *     when the buffer is empty, and then exactly once.
- *   - datagrams are never truncated (see datagram above) and a zero-length
- *     datagram is returned as 0 by read/gets/getline (exactly one such
- *     return per empty message) and what follows it is still delivered.
- *   - getline has an optional cap (line_max) and fails with SP_ELINEMAX
- *     instead of growing without bound; the line stays buffered, so the
- *     caller can still drain it with gets() or read().
+ * The rules, PHP's and where the core does better: docs/php-semantics.md
+ * (rules 1-4 and 6-8, better 1-3 and 7). Not PHP's: the core's own
+ * failures (-ENOMEM, -EIO, -EINVAL) are returned at once instead of a
+ * partial line, with nothing consumed; each zero-length datagram gives
+ * exactly one 0 result.
  *
  * Datagram mode and lines: lines may span messages (only "\n" ends a
  * line, as in PHP), but a pending zero-length message stops a gets/getline

@@ -1,6 +1,6 @@
 # The benchmark suites, shared by scripts/bench (native) and scripts/kernel
 # (in a VM): sp_suite NAME sets suite_flags for sockpair-bench.
-#   default   the README's suite: repetitions enough for scripts/compare's
+#   default   scripts/bench's suite: repetitions enough for scripts/compare's
 #             U-test (>= 9), random interleaving against drift
 #   quick     every benchmark once, short (<= 60 s natively)
 #   quick-vm  quick with a longer min time: under TCG, 0.03 s leaves the
