@@ -4,6 +4,9 @@
   check_smoke.py [--stream ON|OFF] BENCH_BINARY OUT_JSON
   check_smoke.py --expect-no-match BENCH_BINARY
   check_smoke.py --stuck-peer BENCH_BINARY OUT_JSON
+  check_smoke.py --io BENCH_BINARY OUT_JSON
+  check_smoke.py --io-skip DENY_URING BENCH_BINARY OUT_JSON
+  check_smoke.py --io-stuck-peer BENCH_BINARY OUT_JSON
 
 Asserts the JSON holds the expected benchmark names and counters, that
 the counters are sane (p50 <= p90 <= p99 <= p99.9, 0 <= loss <= 100,
@@ -12,6 +15,16 @@ skips. Never asserts speed. --stuck-peer makes every echo peer stop
 answering after a few round trips (SP_BENCH_PEER_HANG) with a 1 s deadline
 (SP_BENCH_WATCHDOG_S) and asserts that each such benchmark fails with a
 message, in bounded time, and that the binary exits 1.
+
+--io runs every I/O path once (io:uring latency and throughput, io:mmsg,
+MSG_ZEROCOPY, send_zc) beside the io:syscall rows and asserts what each
+path is for: syscalls_per_msg on every row, both sides adding up, an
+io:uring hop one io_uring_enter per side, a batch of 8 at most a fraction
+of a call per message, zero-copy notifications counted. --io-skip runs the
+io:uring rows with io_uring_setup refused by seccomp (ENOSYS, then EPERM)
+and asserts each is a documented skip naming the reason while the
+io:syscall rows still run. --io-stuck-peer is --stuck-peer for io:uring,
+process and thread peers.
 """
 import json
 import os
@@ -157,8 +170,147 @@ def stuck_peer(binary, out):
     print(f"check_smoke: ok: {len(runs)} stuck peers failed their benchmark")
 
 
+IO_T = "(unix-stream|unix-dgram|unix-seqpacket|tcp4|udp4|pipe)"
+IO_FILTER = (f"^BM_Latency/{IO_T}/(process|thread)/same-cpu/(io:uring/)?"
+             "bytes:64/"
+             f"|^BM_Throughput/{IO_T}/same-cpu/buf:default/"
+             "(io:(uring|mmsg)/batch:8/)?bytes:(64|65536)/"
+             "|^BM_Throughput/tcp4/same-cpu/buf:4MiB/"
+             "(io:(uring|uring-zc)/batch:8/|io:zerocopy/)?bytes:65536/")
+SYS = ["syscalls_per_msg", "syscalls_self_per_msg", "syscalls_peer_per_msg"]
+
+
+def io_name(t, lat, io, batch=None, size=64, buf="default"):
+    seg = "" if io == "syscall" else f"io:{io}/"
+    if batch:
+        seg += f"batch:{batch}/"
+    if lat:
+        return f"BM_Latency/{t}/{lat}/same-cpu/{seg}bytes:{size}/manual_time"
+    return f"BM_Throughput/{t}/same-cpu/buf:{buf}/{seg}bytes:{size}/manual_time"
+
+
+def io_expected():
+    names = []
+    for t in IO_T[1:-1].split("|"):
+        for mode in ("process", "thread"):
+            names += [io_name(t, mode, "syscall"), io_name(t, mode, "uring")]
+        for size in (64, 65536):
+            names += [io_name(t, None, "syscall", size=size),
+                      io_name(t, None, "uring", 8, size)]
+            if t in ("unix-dgram", "unix-seqpacket", "udp4"):
+                names.append(io_name(t, None, "mmsg", 8, size))
+    for io, batch in (("syscall", None), ("uring", 8), ("zerocopy", None),
+                      ("uring-zc", 8)):
+        names.append(io_name("tcp4", None, io, batch, 65536, "4MiB"))
+    return names
+
+
+def io_row(name, b, errs):
+    """What each path is for, from its counters."""
+    if any(c not in b for c in SYS):
+        errs.append(f"{name}: no {' '.join(c for c in SYS if c not in b)}")
+        return
+    total, me, peer = (b[c] for c in SYS)
+    if me < 0 or peer < 0 or abs(total - me - peer) > 1e-6 * max(1, total):
+        errs.append(f"{name}: syscalls {total} != {me} + {peer}")
+    lat = name.startswith("BM_Latency/")
+    if lat and "/io:uring/" in name and not 1 <= me <= 1.05:
+        errs.append(f"{name}: {me} io_uring_enter per round trip, not 1")
+    if lat and "/io:" not in name and me < 2:
+        errs.append(f"{name}: {me} syscalls per round trip, fewer than 2")
+    if "/batch:8/" in name and "/udp" not in name and me > 0.5:
+        errs.append(f"{name}: {me} sender syscalls per message in batches of 8")
+    if "/io:uring" in name and not any(
+            k in b.get("label", "") for k in ("recv=multishot", "recv=recv",
+                                              "recv=read")):
+        errs.append(f"{name}: the label does not say how it receives: "
+                    f"'{b.get('label', '')}'")
+    if "zerocopy/" in name or "uring-zc/" in name:
+        if not b.get("zc_notifs_per_msg", 0) > 0:
+            errs.append(f"{name}: no zero-copy notifications counted")
+        if "zc_copied_pct" in b and not 0 <= b["zc_copied_pct"] <= 100:
+            errs.append(f"{name}: zc_copied_pct = {b['zc_copied_pct']}")
+
+
+def run_json(cmd, out, env=None):
+    r = subprocess.run(cmd + [f"--benchmark_out={out}",
+                              "--benchmark_out_format=json"],
+                       env=env, timeout=TIMEOUT)
+    with open(out) as f:
+        return r.returncode, {b["name"]: b for b in json.load(f)["benchmarks"]}
+
+
+def io_smoke(binary, out):
+    rc, runs = run_json([binary, f"--benchmark_filter={IO_FILTER}",
+                         "--benchmark_min_time=0.01"], out)
+    if rc != 0:
+        fail(f"io paths: exit {rc}")
+    errs = [f"missing benchmark {n}" for n in io_expected() if n not in runs]
+    for name, b in runs.items():
+        if b.get("error_occurred"):
+            msg = b.get("error_message", "")
+            if not msg.startswith("skip:") or not any(
+                    r in msg for r in SKIP_REASONS + ["skip: io"]):
+                errs.append(f"{name}: failed: {msg}")
+            continue
+        io_row(name, b, errs)
+    if errs:
+        fail("\n  " + "\n  ".join(errs))
+    print(f"check_smoke: ok: {len(runs)} benchmarks of the io paths")
+
+
+IO_SKIP_FILTER = ("^BM_Latency/(unix-stream|pipe)/process/same-cpu/"
+                  "(io:uring/)?bytes:64/"
+                  "|^BM_Throughput/(unix-dgram|tcp4)/same-cpu/buf:default/"
+                  "(io:uring/batch:8/)?bytes:64/")
+
+
+def io_skip(deny, binary, out):
+    for errno_name in ("ENOSYS", "EPERM"):
+        cmd = [deny, errno_name, binary, f"--benchmark_filter={IO_SKIP_FILTER}",
+               "--benchmark_min_time=0.01"]
+        rc, runs = run_json(cmd, out)
+        if rc == 77:
+            print("check_smoke: skipped: deny_uring knows no such architecture")
+            sys.exit(77)
+        if rc != 0 or len(runs) != 8:
+            fail(f"io_uring refused ({errno_name}): exit {rc}, {len(runs)} runs")
+        for name, b in runs.items():
+            msg = b.get("error_message", "")
+            if "/io:uring/" in name:
+                if not msg.startswith(f"skip: io_uring_setup: {errno_name}"):
+                    fail(f"{name}: not a skip with {errno_name}: '{msg}'")
+            elif b.get("error_occurred"):
+                fail(f"{name}: io:syscall failed without io_uring: '{msg}'")
+    print("check_smoke: ok: without io_uring (ENOSYS, EPERM) the io:uring "
+          "rows skip with the reason")
+
+
+def io_stuck_peer(binary, out):
+    env = dict(os.environ, SP_BENCH_PEER_HANG="20", SP_BENCH_WATCHDOG_S="1")
+    filt = ("^BM_Latency/(unix-stream|udp4|pipe)/(process|thread)/same-cpu/"
+            "io:uring/bytes:64/")
+    rc, runs = run_json([binary, f"--benchmark_filter={filt}",
+                         "--benchmark_min_time=0.01"], out, env)
+    if rc != 1 or len(runs) != 6:
+        fail(f"io stuck peers: exit {rc} with {len(runs)} runs, "
+             "expected 1 with 6")
+    for name, b in runs.items():
+        msg = b.get("error_message", "")
+        if not b.get("error_occurred") or not msg.startswith("error:") or \
+                not any(e in msg for e in STUCK_ERRORS):
+            fail(f"io stuck peers: {name}: '{msg}'")
+    print(f"check_smoke: ok: {len(runs)} stuck io:uring peers failed their "
+          "benchmark")
+
+
 def main(argv):
     stream = False
+    modes = {"--io": (io_smoke, 3), "--io-skip": (io_skip, 4),
+             "--io-stuck-peer": (io_stuck_peer, 3)}
+    if argv[:1] and argv[0] in modes and len(argv) == modes[argv[0]][1]:
+        modes[argv[0]][0](*argv[1:])
+        return
     if argv[:1] == ["--expect-no-match"]:
         no_match(argv[1])
         return
