@@ -65,7 +65,7 @@ struct sh_ioend {
   void *mm;   /* mmsg.c's arrays */
   char *rbuf; /* the plain receiver's buffer (cap bytes) */
   struct sh_io_stats zc;
-  char how[32]; /* how the receiver works: "multishot", "recv", "" */
+  char how[32]; /* io_uring: "ring=defer recv=multishot"; else "" */
 };
 
 /* What an endpoint is for: a ping-pong (sh_io_xfer), or one end of a

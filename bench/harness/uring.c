@@ -283,6 +283,24 @@ static void zc_usage_probe(struct sh_ioend *e) {
   }
 }
 
+/* e->how: "ring=<set-up> recv=<how a receiver receives>". */
+static void describe(struct sh_ioend *e, int receiver) {
+  struct sh_uring *u = e->u;
+  const char *ring = "plain", *recv = "read";
+  if (u->setup & IORING_SETUP_DEFER_TASKRUN)
+    ring = "defer";
+  else if (u->setup & IORING_SETUP_COOP_TASKRUN)
+    ring = "coop";
+  if (u->multishot)
+    recv = "multishot";
+  else if (e->t->kind == BT_SOCKET)
+    recv = "recv";
+  if (receiver)
+    snprintf(e->how, sizeof(e->how), "ring=%s recv=%s", ring, recv);
+  else
+    snprintf(e->how, sizeof(e->how), "ring=%s", ring);
+}
+
 static int open_receiver(struct sh_ioend *e) {
   struct sh_uring *u = e->u;
   int err;
@@ -292,9 +310,6 @@ static int open_receiver(struct sh_ioend *e) {
     if (err != 0 && err != -EINVAL)
       return err; /* EINVAL: no buffer rings (before 5.19) */
   }
-  snprintf(e->how, sizeof(e->how), "%s",
-           u->multishot ? "multishot"
-                        : (e->t->kind == BT_SOCKET ? "recv" : "read"));
   return 0;
 }
 
@@ -314,6 +329,7 @@ int sh_uring_open(struct sh_ioend *e, enum sh_io_role role) {
     if (err != 0)
       return err; /* the caller closes */
   }
+  describe(e, role == SH_IO_RECEIVER);
   if (role == SH_IO_SENDER && e->io == SH_IO_URING_ZC) {
     u->zc = 1;
     zc_usage_probe(e);
@@ -597,7 +613,7 @@ static int on_recv(struct sh_ioend *e, const struct io_uring_cqe *cqe,
     return 0; /* every buffer was full: they are back, re-arm */
   if (cqe->res == -EINVAL && u->multishot && !u->got_any) {
     u->multishot = 0; /* no multishot recv (before 6.0): plain ones */
-    snprintf(e->how, sizeof(e->how), "recv");
+    describe(e, 1);
     return 0;
   }
   if (cqe->res < 0)

@@ -7,6 +7,7 @@
   check_smoke.py --io BENCH_BINARY OUT_JSON
   check_smoke.py --io-skip DENY_URING BENCH_BINARY OUT_JSON
   check_smoke.py --io-stuck-peer BENCH_BINARY OUT_JSON
+  check_smoke.py --io-strace BENCH_BINARY OUT_JSON
 
 Asserts the JSON holds the expected benchmark names and counters, that
 the counters are sane (p50 <= p90 <= p99 <= p99.9, 0 <= loss <= 100,
@@ -24,10 +25,15 @@ of a call per message, zero-copy notifications counted. --io-skip runs the
 io:uring rows with io_uring_setup refused by seccomp (ENOSYS, then EPERM)
 and asserts each is a documented skip naming the reason while the
 io:syscall rows still run. --io-stuck-peer is --stuck-peer for io:uring,
-process and thread peers.
+process and thread peers. --io-strace runs a few rows with a fixed
+iteration count (SP_BENCH_ITERATIONS) under `strace -f -c` and asserts
+that the system calls strace saw on the message path are the ones
+syscalls_per_msg reports (exit 77, a skip, without strace).
 """
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 
@@ -304,10 +310,65 @@ def io_stuck_peer(binary, out):
           "benchmark")
 
 
+# Rows whose message path uses only these calls (sockets: send() is
+# sendto, recv() is recvfrom); outside the timed loop each makes at most a
+# few more (the ready message).
+STRACE_ROWS = [
+    "BM_Latency/unix-stream/process/same-cpu/bytes:64/manual_time",
+    "BM_Latency/unix-stream/process/same-cpu/io:uring/bytes:64/manual_time",
+    "BM_Latency/udp4/thread/same-cpu/io:uring/bytes:64/manual_time",
+    "BM_Throughput/unix-dgram/same-cpu/buf:default/io:mmsg/batch:8/bytes:64"
+    "/manual_time",
+    "BM_Throughput/unix-seqpacket/same-cpu/buf:default/io:uring/batch:8/"
+    "bytes:64/manual_time",
+]
+STRACE_CALLS = "io_uring_enter,sendto,recvfrom,sendmmsg,recvmmsg,poll"
+STRACE_N = 2000
+
+
+def strace_count(summary):
+    """The total of the calls column of an `strace -c` table."""
+    total = 0
+    for line in summary.splitlines():
+        f = line.split()
+        if len(f) >= 5 and f[-1] in STRACE_CALLS.split(",") and \
+                f[3].isdigit():
+            total += int(f[3])
+    return total
+
+
+def io_strace(binary, out):
+    if not shutil.which("strace"):
+        print("check_smoke: skipped: no strace (Debian package strace)")
+        sys.exit(77)
+    env = dict(os.environ, SP_BENCH_ITERATIONS=str(STRACE_N))
+    for row in STRACE_ROWS:
+        name = row[:-len("/manual_time")]
+        filt = "^" + re.escape(name) + "(/iterations:[0-9]+)?/manual_time$"
+        summary = out + ".strace"
+        rc, runs = run_json(["strace", "-f", "-c", "-o", summary,
+                             "-e", f"trace={STRACE_CALLS}", binary,
+                             f"--benchmark_filter={filt}"], out, env)
+        if rc != 0 or len(runs) != 1:
+            fail(f"strace {name}: exit {rc}, {len(runs)} runs")
+        b = next(iter(runs.values()))
+        if b.get("error_occurred") or b.get("iterations") != STRACE_N:
+            fail(f"strace {name}: {b.get('error_message')} "
+                 f"({b.get('iterations')} iterations)")
+        with open(summary) as f:
+            seen = strace_count(f.read())
+        said = b["syscalls_per_msg"] * STRACE_N
+        if not said <= seen <= said + 8:
+            fail(f"strace {name}: strace saw {seen} calls, the counter says "
+                 f"{said:.0f} ({b['syscalls_per_msg']:.3f} per message)")
+        print(f"check_smoke: ok: {name}: strace {seen}, counted {said:.0f}")
+
+
 def main(argv):
     stream = False
     modes = {"--io": (io_smoke, 3), "--io-skip": (io_skip, 4),
-             "--io-stuck-peer": (io_stuck_peer, 3)}
+             "--io-stuck-peer": (io_stuck_peer, 3),
+             "--io-strace": (io_strace, 3)}
     if argv[:1] and argv[0] in modes and len(argv) == modes[argv[0]][1]:
         modes[argv[0]][0](*argv[1:])
         return
