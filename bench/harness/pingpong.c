@@ -64,13 +64,13 @@ static int loop(struct sh_pingpong *pp, const struct sh_chan *c, char *buf) {
     err = sh_send(pp->run.t, wfd, buf, pp->run.size);
     if (err == 0)
       err = sh_recv(pp->run.t, rfd, buf, pp->run.size);
+    ns = sh_now_ns() - t0;
     if (err == 0 && sh_deadline_passed())
       err = SP_ETIMEDOUT;
     if (err != 0) {
       pp->run.failed = "ping-pong";
       return err;
     }
-    ns = sh_now_ns() - t0;
     pp->rtt_ns[pp->done++] = ns;
     if (pp->on_rtt)
       pp->on_rtt(pp->run.ctx, ns);
