@@ -5,14 +5,12 @@
 #include "bench.h"
 
 int main(int argc, char **argv) {
-  bt_signals_init();
+  sh_signals_init();
   bt_test_hooks_init();
   bm_latency_register();
   bm_throughput_register();
   bm_create_register();
-#ifdef SP_BENCH_STREAM
   bm_stream_register();
-#endif
   bm_floors_register();
   return sb_main(argc, argv);
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "iopath.h"
+#include "harness.h"
 #include "sockpair.h"
 
 const char *const sh_io_names[SH_IO_COUNT] = {"syscall", "uring", "mmsg",
@@ -16,22 +16,22 @@ const char *const sh_io_names[SH_IO_COUNT] = {"syscall", "uring", "mmsg",
 
 _Thread_local int64_t sh_syscalls;
 
-static int is_ip(const struct bt_transport *t) {
-  return t->kind == BT_SOCKET &&
+static int is_ip(const struct sh_transport *t) {
+  return t->create == SH_SOCKETPAIR &&
          (t->domain == SP_PF_INET || t->domain == SP_PF_INET6);
 }
 
-int sh_io_supported(enum sh_io io, const struct bt_transport *t, char *why,
+int sh_io_supported(enum sh_io io, const struct sh_transport *t, char *why,
                     size_t len) {
   switch (io) {
   case SH_IO_SYSCALL:
     return 0;
   case SH_IO_URING:
-    if (t->kind == BT_EVENTFD)
+    if (t->create == SH_EVENTFDS)
       break;
     return sh_uring_supported(0, why, len);
   case SH_IO_MMSG:
-    if (t->kind != BT_SOCKET || !t->boundaries)
+    if (t->create != SH_SOCKETPAIR || t->bytestream)
       break;
     return 0;
   case SH_IO_ZEROCOPY:
@@ -49,9 +49,9 @@ int sh_io_supported(enum sh_io io, const struct bt_transport *t, char *why,
 }
 
 int sh_io_interrupted(const struct sh_ioend *e) {
-  if (bt_watchdog_fired())
+  if (sh_deadline_passed())
     return -ETIMEDOUT;
-  if (e->deadline_ns && bt_now_ns() > e->deadline_ns)
+  if (e->deadline_ns && sh_now_ns() > e->deadline_ns)
     return -ETIMEDOUT;
   return 0;
 }
@@ -81,7 +81,7 @@ static int open_path(struct sh_ioend *e, enum sh_io_role role) {
   return 0;
 }
 
-int sh_io_open(struct sh_ioend *e, enum sh_io io, const struct bt_transport *t,
+int sh_io_open(struct sh_ioend *e, enum sh_io io, const struct sh_transport *t,
                int rfd, int wfd, unsigned batch, size_t cap,
                enum sh_io_role role, int64_t deadline_ns) {
   int err;
@@ -119,9 +119,9 @@ int sh_io_xfer(struct sh_ioend *e, const void *sbuf, size_t slen, void *rbuf,
   if (e->io != SH_IO_SYSCALL)
     return -EINVAL;
   if (slen > 0)
-    err = bt_send(e->t, e->wfd, sbuf, slen);
+    err = sh_send(e->t, e->wfd, sbuf, slen);
   if (err == 0 && rlen > 0)
-    err = bt_recv(e->t, e->rfd, rbuf, rlen);
+    err = sh_recv(e->t, e->rfd, rbuf, rlen);
   return err;
 }
 
@@ -129,8 +129,8 @@ static int send_each(struct sh_ioend *e, const void *buf, size_t size,
                      unsigned count, int64_t *dropped) {
   for (unsigned i = 0; i < count; i++) {
     int err = e->io == SH_IO_ZEROCOPY ? sh_zc_send(e, buf, size)
-                                      : bt_send(e->t, e->wfd, buf, size);
-    if (err == -ENOBUFS && e->t->lossy) {
+                                      : sh_send(e->t, e->wfd, buf, size);
+    if (err == -ENOBUFS && e->t->may_drop) {
       (*dropped)++; /* the kernel dropped it at the sender: loss too */
       continue;
     }
@@ -169,7 +169,7 @@ static int recv_plain(struct sh_ioend *e, int64_t *msgs, int64_t *bytes) {
     if (r < 0)
       return errno == EWOULDBLOCK ? -EAGAIN : -errno;
     if (r == 0)
-      return -ENODATA;
+      return SP_EOF;
     (*msgs)++;
     *bytes += r;
     return 0;

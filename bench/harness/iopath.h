@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bench.h"
+struct sh_transport; /* harness.h */
 
 enum sh_io {
   SH_IO_SYSCALL,  /* send/recv (read/write on pipes), one call a message */
@@ -39,7 +39,7 @@ extern _Thread_local int64_t sh_syscalls;
  * missing (ENOSYS: an old kernel or a seccomp filter; EPERM:
  * kernel.io_uring_disabled or a policy), an opcode the kernel lacks, a
  * build without liburing, a transport the path does not apply to. */
-int sh_io_supported(enum sh_io io, const struct bt_transport *t, char *why,
+int sh_io_supported(enum sh_io io, const struct sh_transport *t, char *why,
                     size_t len);
 
 struct sh_uring; /* uring.c */
@@ -56,7 +56,7 @@ struct sh_io_stats {
 /* One end of a channel on one path. */
 struct sh_ioend {
   enum sh_io io;
-  const struct bt_transport *t;
+  const struct sh_transport *t;
   int rfd, wfd;
   unsigned batch;      /* messages per call (mmsg, io_uring sends) */
   size_t cap;          /* the largest message a receive takes */
@@ -75,7 +75,7 @@ enum sh_io_role { SH_IO_PINGPONG, SH_IO_SENDER, SH_IO_RECEIVER };
 /* Opens an endpoint on the descriptors rfd / wfd (not its own: it closes
  * neither) for a role. deadline_ns bounds every wait of a peer
  * thread, which no signal interrupts. 0 or a negative errno. */
-int sh_io_open(struct sh_ioend *e, enum sh_io io, const struct bt_transport *t,
+int sh_io_open(struct sh_ioend *e, enum sh_io io, const struct sh_transport *t,
                int rfd, int wfd, unsigned batch, size_t cap,
                enum sh_io_role role, int64_t deadline_ns);
 void sh_io_close(struct sh_ioend *e);
@@ -83,7 +83,7 @@ void sh_io_close(struct sh_ioend *e);
 /* One hop of a ping-pong: sends slen bytes of sbuf (none if 0), then
  * receives rlen bytes into rbuf (none if 0). With io_uring both are one
  * io_uring_enter: the send linked to the receive, waited for together.
- * 0, or a negative errno as bt_send() / bt_recv() give. */
+ * 0, or a negative errno as sh_send() / sh_recv() give. */
 int sh_io_xfer(struct sh_ioend *e, const void *sbuf, size_t slen, void *rbuf,
                size_t rlen);
 
@@ -96,7 +96,7 @@ int sh_io_send(struct sh_ioend *e, const void *buf, size_t size, unsigned count,
 
 /* Receives what is there (waiting for at least one message or chunk),
  * adds to *msgs and *bytes. -EAGAIN when a transport that may drop stayed
- * quiet for a while (its receive timeout), -ENODATA at end of stream, or
+ * quiet for a while (its receive timeout), SP_EOF at end of stream, or
  * another negative errno. */
 int sh_io_recv(struct sh_ioend *e, int64_t *msgs, int64_t *bytes);
 

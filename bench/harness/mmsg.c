@@ -9,7 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "iopath.h"
+#include "harness.h"
+#include "sockpair.h"
 
 struct mm {
   struct mmsghdr *h;
@@ -67,7 +68,7 @@ int sh_mmsg_send(struct sh_ioend *e, const void *buf, size_t size,
         return err;
       continue;
     }
-    if (r < 0 && errno == ENOBUFS && e->t->lossy) {
+    if (r < 0 && errno == ENOBUFS && e->t->may_drop) {
       (*dropped)++; /* the first of the rest was dropped at the sender */
       done++;
       continue;
@@ -104,9 +105,9 @@ int sh_mmsg_recv(struct sh_ioend *e, int64_t *msgs, int64_t *bytes) {
     /* An empty seqpacket message is the peer's close: after data, the
      * data now and the close next time. */
     if (m->h[k].msg_len == 0 && e->t->type == SOCK_SEQPACKET)
-      return k > 0 ? 0 : -ENODATA;
+      return k > 0 ? 0 : SP_EOF;
     (*msgs)++;
     *bytes += m->h[k].msg_len;
   }
-  return r == 0 ? -ENODATA : 0;
+  return r == 0 ? SP_EOF : 0;
 }

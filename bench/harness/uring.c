@@ -26,7 +26,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
-#include "iopath.h"
+#include "harness.h"
 #include "sockpair.h"
 
 #ifdef SP_HAVE_LIBURING
@@ -166,36 +166,30 @@ int sh_uring_supported(int zc, char *why, size_t len) {
 
 /* ---- waiting ---------------------------------------------------------- */
 /* Submits what is queued and waits until want completions are ready.
- * quiet_ns: give up with -EAGAIN after that long without them. */
+ * quiet_ns: give up with -EAGAIN after that long without them. A wait
+ * that ends short (its timeout, a signal: the kernel then says 0 when a
+ * completion is already there, else -ETIME or -EINTR) looks at the
+ * deadline and a thread's cancellation before it waits again. */
 static int wait_cqes(struct sh_ioend *e, unsigned want, int64_t quiet_ns) {
   struct io_uring *ring = &e->u->ring;
-  int64_t until = quiet_ns ? bt_now_ns() + quiet_ns : 0;
-  for (;;) {
+  int64_t until = quiet_ns ? sh_now_ns() + quiet_ns : 0;
+  for (int waited = 0;; waited = 1) {
     struct __kernel_timespec ts = {0, quiet_ns ? quiet_ns : SLICE_NS};
     struct io_uring_cqe *cqe;
     int r;
     if (io_uring_sq_ready(ring) == 0 && io_uring_cq_ready(ring) >= want)
       return 0;
+    if (waited) {
+      r = sh_io_interrupted(e);
+      if (r != 0)
+        return r;
+      if (quiet_ns && sh_now_ns() >= until)
+        return -EAGAIN;
+      pthread_testcancel(); /* a peer thread being cancelled */
+    }
     sh_syscalls++;
     r = io_uring_submit_and_wait_timeout(ring, &cqe, want, &ts, NULL);
-    if (r == -EINTR) {
-      r = sh_io_interrupted(e);
-      if (r != 0)
-        return r;
-      continue;
-    }
-    if (r == -ETIME) {
-      if (io_uring_cq_ready(ring) >= want)
-        return 0;
-      if (quiet_ns && bt_now_ns() >= until)
-        return -EAGAIN;
-      r = sh_io_interrupted(e);
-      if (r != 0)
-        return r;
-      pthread_testcancel(); /* a peer thread being cancelled */
-      continue;
-    }
-    if (r < 0)
+    if (r < 0 && r != -ETIME && r != -EINTR)
       return r;
   }
 }
@@ -293,7 +287,7 @@ static void describe(struct sh_ioend *e, int receiver) {
     ring = "coop";
   if (u->multishot)
     recv = "multishot";
-  else if (e->t->kind == BT_SOCKET)
+  else if (e->t->create == SH_SOCKETPAIR)
     recv = "recv";
   if (receiver)
     snprintf(e->how, sizeof(e->how), "ring=%s recv=%s", ring, recv);
@@ -304,7 +298,7 @@ static void describe(struct sh_ioend *e, int receiver) {
 static int open_receiver(struct sh_ioend *e) {
   struct sh_uring *u = e->u;
   int err;
-  if (e->t->kind == BT_SOCKET) {
+  if (e->t->create == SH_SOCKETPAIR) {
     err = bufs_init(e);
     u->multishot = err == 0;
     if (err != 0 && err != -EINVAL)
@@ -359,8 +353,8 @@ static struct io_uring_sqe *sqe_get(struct sh_ioend *e) {
 
 static void prep_send(struct sh_ioend *e, struct io_uring_sqe *sqe,
                       const void *buf, size_t n) {
-  int flags = MSG_NOSIGNAL | (e->t->boundaries ? 0 : MSG_WAITALL);
-  if (e->t->kind != BT_SOCKET)
+  int flags = MSG_NOSIGNAL | (e->t->bytestream ? MSG_WAITALL : 0);
+  if (e->t->create != SH_SOCKETPAIR)
     io_uring_prep_write(sqe, e->wfd, buf, (unsigned)n, (uint64_t)-1);
   else if (e->u->zc)
     io_uring_prep_send_zc(sqe, e->wfd, buf, n, flags,
@@ -371,11 +365,11 @@ static void prep_send(struct sh_ioend *e, struct io_uring_sqe *sqe,
 
 static void prep_recv(struct sh_ioend *e, struct io_uring_sqe *sqe, void *buf,
                       size_t n, int waitall) {
-  if (e->t->kind != BT_SOCKET)
+  if (e->t->create != SH_SOCKETPAIR)
     io_uring_prep_read(sqe, e->rfd, buf, (unsigned)n, (uint64_t)-1);
   else
     io_uring_prep_recv(sqe, e->rfd, buf, n,
-                       waitall && !e->t->boundaries ? MSG_WAITALL : 0);
+                       waitall && e->t->bytestream ? MSG_WAITALL : 0);
 }
 
 /* A send_zc notification: counted, never a result. */
@@ -417,7 +411,7 @@ static void reap_hop(struct sh_ioend *e, struct hop *h, unsigned n) {
 /* What a completed hop leaves to do; 0 to go on, or an error. */
 static int hop_step(struct sh_ioend *e, const struct hop *h, size_t *slen,
                     size_t *rlen) {
-  int dgram = e->t->boundaries;
+  int dgram = !e->t->bytestream;
   if (h->sdone) {
     if (h->sres < 0)
       return h->sres;
@@ -429,7 +423,7 @@ static int hop_step(struct sh_ioend *e, const struct hop *h, size_t *slen,
     if (h->rres < 0)
       return h->rres;
     if (h->rres == 0)
-      return -ENODATA; /* the peer closed */
+      return SP_EOF; /* the peer closed */
     if (dgram && (size_t)h->rres != *rlen)
       return -EMSGSIZE;
     *rlen -= (size_t)h->rres;
@@ -509,8 +503,8 @@ static int batch_progress(struct sh_ioend *e, unsigned n, size_t size,
   for (unsigned k = 0; k < n; k++) {
     int r = e->u->res[k];
     size_t len = size - (k == 0 ? first_off : 0);
-    if (e->t->boundaries) {
-      if (r == -ENOBUFS && e->t->lossy)
+    if (!e->t->bytestream) {
+      if (r == -ENOBUFS && e->t->may_drop)
         (*dropped)++; /* dropped at the sender: loss too */
       else if (r < 0)
         return r;
@@ -548,7 +542,7 @@ int sh_uring_send(struct sh_ioend *e, const void *buf, size_t size,
       size_t o = k == 0 ? off : 0;
       prep_send(e, sqe, (const char *)buf + o, size - o);
       sqe->user_data = udata(T_SEND, k);
-      if (!e->t->boundaries && k + 1 < n)
+      if (e->t->bytestream && k + 1 < n)
         sqe->flags |= IOSQE_IO_LINK; /* a byte stream: in order */
     }
     err = reap_batch(e, n);
@@ -619,7 +613,7 @@ static int on_recv(struct sh_ioend *e, const struct io_uring_cqe *cqe,
   if (cqe->res < 0)
     return cqe->res;
   if (cqe->res == 0)
-    return -ENODATA;
+    return SP_EOF;
   u->got_any = 1;
   (*msgs)++;
   *bytes += cqe->res;
@@ -639,7 +633,7 @@ int sh_uring_recv(struct sh_ioend *e, int64_t *msgs, int64_t *bytes) {
   }
   if (!u->armed)
     arm(e);
-  err = wait_cqes(e, 1, e->t->lossy ? QUIET_NS : 0);
+  err = wait_cqes(e, 1, e->t->may_drop ? QUIET_NS : 0);
   if (err != 0)
     return err;
   io_uring_for_each_cqe(&u->ring, head, cqe) {
@@ -650,7 +644,7 @@ int sh_uring_recv(struct sh_ioend *e, int64_t *msgs, int64_t *bytes) {
   }
   io_uring_cq_advance(&u->ring, seen);
   /* The end of the stream after data: the data now, the end next time. */
-  if (err == -ENODATA && *msgs > m0)
+  if (err == SP_EOF && *msgs > m0)
     err = 0;
   return err;
 }

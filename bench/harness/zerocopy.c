@@ -17,7 +17,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "iopath.h"
+#include "harness.h"
+#include "sockpair.h"
 
 #define OUTSTANDING 64
 #define WAIT_MS 100
@@ -95,7 +96,7 @@ int sh_zc_send(struct sh_ioend *e, const void *buf, size_t size) {
     if (r < 0)
       return -errno;
     e->zc.zc_sends++; /* one notification id per call */
-    if (e->t->boundaries && (size_t)r != size)
+    if (!e->t->bytestream && (size_t)r != size)
       return -EMSGSIZE;
     p += r;
     size -= (size_t)r;
