@@ -16,6 +16,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare_text as T  # noqa: E402
+import html_report  # noqa: E402
 import results as R  # noqa: E402
 import verdict as V  # noqa: E402
 
@@ -26,7 +28,7 @@ PRIMARY = {"BM_Throughput": "bytes_per_second",
            "BM_StreamBulk": "bytes_per_second",
            "BM_Messaging": "items_per_second",
            "BM_Pairs": "items_per_second"}
-VERDICT_ORDER = {"worse": 0, "better": 1, "inconclusive": 2, "same": 3}
+VERDICTS = ("worse", "better", "same", "inconclusive")
 
 
 class Parser(argparse.ArgumentParser):
@@ -306,7 +308,7 @@ def family_summaries(benches):
         metrics = [r["metric"] for r in prim]
         metric = max(set(metrics), key=metrics.count) if metrics else "time"
         use = [r for r in prim if r["metric"] == metric and r["ratio"]]
-        counts = {v: 0 for v in VERDICT_ORDER}
+        counts = {v: 0 for v in VERDICTS}
         for r in prim:
             counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
         out.append({"name": name, "metric": metric, "benchmarks": len(bms),
@@ -319,7 +321,7 @@ def family_summaries(benches):
 
 
 def overall(benches, families):
-    counts = {v: 0 for v in VERDICT_ORDER}
+    counts = {v: 0 for v in VERDICTS}
     for f in families:
         for k, v in f["counts"].items():
             counts[k] = counts.get(k, 0) + v
@@ -461,8 +463,6 @@ def write_atomically(path, text):
 
 
 def write_outputs(report, args):
-    import html_report  # noqa: E402  (only when asked for)
-    import compare_text as T  # noqa: E402
     jobs = []
     if args.json_out:
         jobs.append((args.json_out, lambda: json.dumps(
@@ -514,17 +514,15 @@ def parse_args(argv):
 
 def load(args):
     sides = []
-    for label, spec in (("A", args.a), ("B", args.b)):
+    for spec in (args.a, args.b):
         side = R.load_side(spec)
         if not side.runs and not side.matrices:
             raise DataError("%s: holds no benchmark run or matrix" % spec)
-        side.label = label
         sides.append(side)
     return sides
 
 
 def main(argv):
-    import compare_text as T
     args = parse_args(argv)
     try:
         a, b = load(args)

@@ -36,7 +36,7 @@ font-family:monospace}td.v,th:last-child{text-align:left}
 .badge{display:inline-block;padding:3px 10px;margin:2px 6px 2px 0;
 border-radius:4px;color:#fff;font-weight:bold}
 .note{color:#555;font-size:13px}.warn{color:#8a4b00}
-.reg{color:#c0392b;font-weight:bold}
+.reg{color:#c0392b;font-weight:bold}.muted{color:#999}
 .grid{display:flex;flex-wrap:wrap;gap:10px}
 svg text{font-family:sans-serif}
 """
@@ -364,6 +364,14 @@ def scaling_curves(report):
 
 # ---- tables and text --------------------------------------------------------------
 
+def _delta_cell(r):
+    """The delta, or ~ and, muted, the change the medians show."""
+    d = T.fmt_delta(r)
+    if d == "~" and r["delta_pct"] is not None:
+        return '~ <span class=muted>%+.1f%%</span>' % r["delta_pct"]
+    return esc(d)
+
+
 def verdict_table(fam, benches):
     rows = T.sorted_rows(benches)
     metric = T.METRIC_LABEL.get(fam["metric"], fam["metric"])
@@ -381,7 +389,7 @@ def verdict_table(fam, benches):
                 esc(T.fmt_val(r["metric"], r["a"]["median"])),
                 esc(T.fmt_ci(r["a"])),
                 esc(T.fmt_val(r["metric"], r["b"]["median"])),
-                esc(T.fmt_ci(r["b"])), esc(T.fmt_delta(r)), T.fmt_p(r["p"]),
+                esc(T.fmt_ci(r["b"])), _delta_cell(r), T.fmt_p(r["p"]),
                 T.fmt_p(r["q"]), r["a"]["n"], r["b"]["n"],
                 COLOURS.get(v, "#333"), esc(T.fmt_verdict(r))))
     g = fam["geomean"]

@@ -284,14 +284,6 @@ def median_ci(xs, level=0.95):
     return best if best else (None, None, None)
 
 
-def median_ci_min_n(level=0.95):
-    """The smallest n for which median_ci() gives an interval."""
-    n = 1
-    while 1.0 - 2.0 * _binom_half_cdf(0, n) < level:
-        n += 1
-    return n
-
-
 def cv(xs):
     """Coefficient of variation (sample standard deviation / mean)."""
     n = len(xs)
