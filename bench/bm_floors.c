@@ -35,11 +35,12 @@ static void bm_clock(sb_state *st, void *arg) {
 
 /* Both buffers in one page-aligned block, dst a whole number of pages
  * after src: the same placement in every repetition. With a malloc() each,
- * dst sat 16 bytes past a 4 KiB multiple of src in the repetitions that got
- * fresh consecutive heap chunks and elsewhere in the others; 16-48 bytes
- * apart, each load from src matches a store just made to dst in its low 12
- * address bits (4K aliasing), the load waits for it, and the copy takes
- * 1.3-2x as long: the floor read bimodal. */
+ * dst sat 16 bytes past a 4 KiB multiple of src when the two 4 KiB or
+ * 64 KiB chunks were fresh and consecutive, and elsewhere when the heap
+ * handed back chunks other benchmarks had freed. 16-48 bytes past, the
+ * copy's loads from src match the stores it just made to dst in their low
+ * 12 address bits (4K aliasing) and wait for them: 1.3-2x the time, and
+ * the floor read bimodal. */
 static void bm_memcpy(sb_state *st, void *arg) {
   size_t n = (size_t)sb_range(st, 0);
   size_t span = (n + 4095) / 4096 * 4096;
