@@ -13,7 +13,6 @@ static const int types[] = {SP_SOCK_STREAM, SP_SOCK_DGRAM, SP_SOCK_RAW,
                             SP_SOCK_RDM, SP_SOCK_SEQPACKET};
 static const int protocols[] = {SP_IPPROTO_IP, SP_IPPROTO_ICMP, SP_IPPROTO_TCP,
                                 SP_IPPROTO_UDP, SP_IPPROTO_RAW};
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 static int is_emulated(int type, int protocol) {
   if (type == SP_SOCK_STREAM)
