@@ -85,12 +85,13 @@ check_find_package() {
 }
 
 check_pkg_config() {
-  local pc_cflags pc_libs pc_libdir h src=$here/consumer/consumer.c
+  local pc_cflags pc_libs pc_static pc_libdir h src=$here/consumer/consumer.c
   export PKG_CONFIG_LIBDIR=$prefix/$libdir/pkgconfig PKG_CONFIG_PATH=
   [ "$(pkg-config --modversion sockpair)" = "$version" ] ||
     fail "pkg-config --modversion sockpair"
   pc_cflags=$(pkg-config --cflags sockpair)
   pc_libs=$(pkg-config --libs sockpair)
+  pc_static=$(pkg-config --static --libs sockpair)
   pc_libdir=$(pkg-config --variable=libdir sockpair)
   [ "$(realpath "$pc_libdir")" = "$(realpath "$prefix/$libdir")" ] ||
     fail "libdir $pc_libdir is not under the prefix"
@@ -102,7 +103,7 @@ check_pkg_config() {
   run_consumer "$tmp/consumer_pc"
   # shellcheck disable=SC2086
   "$cc" "${cflags[@]}" "$src" $pc_cflags -Wl,-Bstatic \
-    $(pkg-config --static --libs sockpair) -Wl,-Bdynamic -o "$tmp/consumer_pc_static"
+    $pc_static -Wl,-Bdynamic -o "$tmp/consumer_pc_static"
   run_consumer "$tmp/consumer_pc_static"
   for h in "${internal[@]}"; do
     # shellcheck disable=SC2086
