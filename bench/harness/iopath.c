@@ -48,6 +48,13 @@ int sh_io_supported(enum sh_io io, const struct sh_transport *t, char *why,
   return -EOPNOTSUPP;
 }
 
+void *sh_io_buffer(size_t n) {
+  char *p = malloc(n);
+  if (p)
+    memset(p, 0, n);
+  return p;
+}
+
 int sh_io_interrupted(const struct sh_ioend *e) {
   if (sh_deadline_passed())
     return -ETIMEDOUT;
@@ -94,7 +101,7 @@ int sh_io_open(struct sh_ioend *e, enum sh_io io, const struct sh_transport *t,
   e->cap = cap;
   e->deadline_ns = deadline_ns;
   if (e->io == SH_IO_SYSCALL && role == SH_IO_RECEIVER) {
-    e->rbuf = malloc(cap);
+    e->rbuf = sh_io_buffer(cap);
     if (!e->rbuf)
       return -ENOMEM;
   }

@@ -125,6 +125,11 @@ int sh_zc_open(struct sh_ioend *e);
 int sh_zc_send(struct sh_ioend *e, const void *buf, size_t size);
 int sh_zc_flush(struct sh_ioend *e);
 
+/* A receive buffer of n bytes, every page touched: a first touch costs
+ * ~30 us a page on a VM (the host maps it), which belongs to the set-up,
+ * not to the messages. NULL when out of memory; free() it. */
+void *sh_io_buffer(size_t n);
+
 /* A blocking call returned EINTR: 0 to go on, or -ETIMEDOUT once the
  * watchdog's deadline (or e's own) has passed. */
 int sh_io_interrupted(const struct sh_ioend *e);

@@ -25,7 +25,7 @@ int sh_mmsg_open(struct sh_ioend *e) {
   e->mm = m;
   m->h = calloc(e->batch, sizeof(*m->h));
   m->iov = calloc(e->batch, sizeof(*m->iov));
-  m->rbuf = malloc((size_t)e->batch * e->cap);
+  m->rbuf = sh_io_buffer((size_t)e->batch * e->cap);
   if (!m->h || !m->iov || !m->rbuf)
     return -ENOMEM; /* the caller closes */
   for (unsigned i = 0; i < e->batch; i++) {

@@ -215,13 +215,14 @@ static int ring_init(struct sh_uring *u) {
   return err;
 }
 
-/* Provided buffers for multishot recv: about 4 MiB, 8 to 256 of them. */
+/* Provided buffers for multishot recv: 8 to 256 of them, about 1 MiB
+ * (16 of 64 KiB): recycled as soon as their completion is seen. */
 static int bufs_init(struct sh_ioend *e) {
   struct sh_uring *u = e->u;
   struct io_uring_buf_reg reg;
   unsigned n = 256;
   int err;
-  while (n > 8 && (size_t)n * e->cap > (4u << 20))
+  while (n > 8 && (size_t)n * e->cap > (1u << 20))
     n /= 2;
   u->br_len = n * sizeof(struct io_uring_buf);
   u->br = mmap(NULL, u->br_len, PROT_READ | PROT_WRITE,
@@ -236,7 +237,7 @@ static int bufs_init(struct sh_ioend *e) {
   reg.bgid = BGID;
   err = io_uring_register_buf_ring(&u->ring, &reg, 0);
   if (err == 0) {
-    u->bufs = malloc((size_t)n * e->cap);
+    u->bufs = sh_io_buffer((size_t)n * e->cap);
     if (!u->bufs)
       return -ENOMEM;
   }
@@ -298,6 +299,10 @@ static void describe(struct sh_ioend *e, int receiver) {
 static int open_receiver(struct sh_ioend *e) {
   struct sh_uring *u = e->u;
   int err;
+  /* A plain receive's buffer: pipes, and the fallback from multishot. */
+  u->rbuf = sh_io_buffer(e->cap);
+  if (!u->rbuf)
+    return -ENOMEM;
   if (e->t->create == SH_SOCKETPAIR) {
     err = bufs_init(e);
     u->multishot = err == 0;
@@ -626,11 +631,6 @@ int sh_uring_recv(struct sh_ioend *e, int64_t *msgs, int64_t *bytes) {
   unsigned head, seen = 0;
   int64_t m0 = *msgs;
   int err = 0;
-  if (!u->multishot && !u->rbuf) {
-    u->rbuf = malloc(e->cap);
-    if (!u->rbuf)
-      return -ENOMEM;
-  }
   if (!u->armed)
     arm(e);
   err = wait_cqes(e, 1, e->t->may_drop ? QUIET_NS : 0);

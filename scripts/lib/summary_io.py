@@ -11,19 +11,22 @@ Every figure comes with the system calls per message both sides made
 (syscalls_per_msg: per round trip in BM_Latency), and the ratios are
 against io:syscall in the same run.
 """
+import os
 import sys
 
-from summary import TRANSPORTS, cell, fmt, load, table
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import results as R  # noqa: E402
+from summary import TRANSPORTS, cell, fmt, med, table  # noqa: E402
 
 
-def ratio(runs, name, base, key):
-    a, b = runs.get(name, {}).get(key), runs.get(base, {}).get(key)
+def ratio(smp, name, base, key):
+    a, b = med(smp, name, key), med(smp, base, key)
     if not a or not b:
         return "-"
     return f"{a / b:.2f}"
 
 
-def latency(runs, errors):
+def latency(smp):
     print("### Latency by I/O path, ping-pong, 64 B, process mode; p50 µs, "
           "syscalls per round trip (both sides)\n")
     rows = []
@@ -32,11 +35,11 @@ def latency(runs, errors):
         for pin in ("same-cpu", "diff-cpu"):
             base = f"BM_Latency/{t}/process/{pin}/bytes:64/manual_time"
             ur = f"BM_Latency/{t}/process/{pin}/io:uring/bytes:64/manual_time"
-            r += [cell(runs, errors, base, "p50_us"),
-                  cell(runs, errors, ur, "p50_us"),
-                  ratio(runs, ur, base, "p50_us"),
-                  cell(runs, errors, base, "syscalls_per_msg", digits=2),
-                  cell(runs, errors, ur, "syscalls_per_msg", digits=2)]
+            r += [cell(smp, base, "p50_us"),
+                  cell(smp, ur, "p50_us"),
+                  ratio(smp, ur, base, "p50_us"),
+                  cell(smp, base, "syscalls_per_msg", digits=2),
+                  cell(smp, ur, "syscalls_per_msg", digits=2)]
         rows.append(r)
     table(["transport", "same syscall", "same uring", "uring/syscall",
            "sys/RT syscall", "sys/RT uring", "diff syscall", "diff uring",
@@ -48,7 +51,7 @@ PATHS = [("syscall", ""), ("uring b8", "io:uring/batch:8/"),
          ("mmsg b64", "io:mmsg/batch:64/")]
 
 
-def throughput(runs, errors):
+def throughput(smp):
     for size, key, scale, unit in ((64, "items_per_second", 1e-6, "M msg/s"),
                                    (65536, "bytes_per_second", 1e-9,
                                     "GB/s")):
@@ -63,16 +66,16 @@ def throughput(runs, errors):
             for _, seg in PATHS:
                 n = (f"BM_Throughput/{t}/same-cpu/buf:default/{seg}"
                      f"bytes:{size}/manual_time")
-                if n not in runs and n not in errors:
+                if n not in smp:
                     r.append("")
                     continue
-                c = cell(runs, errors, n, key, scale, 3)
-                if n in runs:
-                    c += " / " + fmt(runs[n].get("syscalls_per_msg"), 3)
+                c = cell(smp, n, key, scale, 3)
+                if med(smp, n, key) is not None:
+                    c += " / " + fmt(med(smp, n, "syscalls_per_msg"), 3)
                     if seg:
-                        c += f" (×{ratio(runs, n, base, key)})"
+                        c += f" (×{ratio(smp, n, base, key)})"
                     if t.startswith("udp"):
-                        c += f" [{fmt(runs[n].get('loss_pct'))} %]"
+                        c += f" [{fmt(med(smp, n, 'loss_pct'))} %]"
                 r.append(c)
             rows.append(r)
         table(["transport"] + [p for p, _ in PATHS], rows)
@@ -82,7 +85,7 @@ ZC = [("syscall", ""), ("zerocopy", "io:zerocopy/"),
       ("uring b8", "io:uring/batch:8/"), ("uring-zc b8", "io:uring-zc/batch:8/")]
 
 
-def zerocopy(runs, errors):
+def zerocopy(smp):
     print("### TCP zero-copy, one-way, same CPU, 4 MiB buffers; GB/s / "
           "syscalls per message / notifications per message / % the kernel "
           "copied anyway\n")
@@ -94,16 +97,16 @@ def zerocopy(runs, errors):
         for _, seg in ZC:
             n = (f"BM_Throughput/tcp4/same-cpu/buf:4MiB/{seg}bytes:{size}"
                  "/manual_time")
-            c = cell(runs, errors, n, "bytes_per_second", 1e-9, 2)
-            b = runs.get(n)
-            if b:
-                c += " / " + fmt(b.get("syscalls_per_msg"), 2)
-                if "zc_notifs_per_msg" in b:
-                    c += " / " + fmt(b["zc_notifs_per_msg"], 2)
-                    c += " / " + (fmt(b["zc_copied_pct"], 0) + " %"
-                                  if "zc_copied_pct" in b else "?")
+            c = cell(smp, n, "bytes_per_second", 1e-9, 2)
+            if med(smp, n, "bytes_per_second") is not None:
+                c += " / " + fmt(med(smp, n, "syscalls_per_msg"), 2)
+                notifs = med(smp, n, "zc_notifs_per_msg")
+                if notifs is not None:
+                    copied = med(smp, n, "zc_copied_pct")
+                    c += " / " + fmt(notifs, 2) + " / " + (
+                        "?" if copied is None else fmt(copied, 0) + " %")
                 if seg:
-                    c += f" (×{ratio(runs, n, base, 'bytes_per_second')})"
+                    c += f" (×{ratio(smp, n, base, 'bytes_per_second')})"
             r.append(c)
         rows.append(r)
     table(["size"] + [p for p, _ in ZC], rows)
@@ -113,21 +116,32 @@ def main(argv):
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 64
-    doc, runs, errors = load(argv[0])
-    ctx = doc.get("context", {})
+    try:
+        side = R.load_side(argv[0])
+    except R.LoadError as e:
+        print("summary_io: %s" % e, file=sys.stderr)
+        return 65
+    if not side.runs:
+        print("summary_io: %s: holds no benchmark run" % argv[0],
+              file=sys.stderr)
+        return 65
+    smp = R.samples(side.runs)
+    ctx = side.runs[0][1].get("context") or {}
     print(f"## sockpair-bench: I/O paths ({ctx.get('date', '?')}, "
           f"{ctx.get('num_cpus', '?')} CPUs, medians; ×: against io:syscall "
           "in this run)\n")
-    latency(runs, errors)
-    throughput(runs, errors)
-    zerocopy(runs, errors)
-    skips = sorted({m for n, m in errors.items() if "/io:" in n
-                    and m.startswith("skip: io")})
+    for part in (latency, throughput, zerocopy):
+        part(smp)
+    skips = sorted({s["errors"][0] for n, s in smp.items()
+                    if "/io:" in n and s["errors"]
+                    and s["errors"][0].startswith("skip: io")})
     for m in skips:
         print(f"io skip: {m}")
-    failed = sorted(n for n, m in errors.items() if not m.startswith("skip:"))
-    if failed:
-        print("FAILED: " + ", ".join(failed))
+    bad = sorted(n for n, s in smp.items()
+                 if s["errors"] and not s["time"]
+                 and not s["errors"][0].startswith("skip:"))
+    if bad:
+        print("FAILED: " + ", ".join(bad))
     return 0
 
 
