@@ -224,7 +224,9 @@ def io_row(name, b, errs):
         errs.append(f"{name}: {me} io_uring_enter per round trip, not 1")
     if lat and "/io:" not in name and me < 2:
         errs.append(f"{name}: {me} syscalls per round trip, fewer than 2")
-    if "/batch:8/" in name and "/udp" not in name and me > 0.5:
+    # A batch of 8 amortizes once there are batches: fewer than one call a
+    # message (io:syscall's floor), even with a few more waits under load.
+    if "/batch:8/" in name and b.get("iterations", 0) >= 64 and me > 0.75:
         errs.append(f"{name}: {me} sender syscalls per message in batches of 8")
     label = b.get("label", "")
     if "/io:uring" in name and "ring=" not in label:
