@@ -60,6 +60,7 @@ struct sh_uring {
   struct io_uring_buf_ring *br;
   size_t br_len;
   unsigned nbufs;
+  size_t blen; /* each provided buffer's size */
   char *bufs;
   char *rbuf; /* a plain receive's buffer */
   /* a sender: each send's result in the current batch */
@@ -222,7 +223,10 @@ static int bufs_init(struct sh_ioend *e) {
   struct io_uring_buf_reg reg;
   unsigned n = 256;
   int err;
-  while (n > 8 && (size_t)n * e->cap > (1u << 20))
+  /* A byte stream comes in chunks of at most 64 KiB (16 buffers, 1 MiB
+   * in all, whatever the message size); a message needs its whole size. */
+  u->blen = e->t->bytestream && e->cap > 65536 ? 65536 : e->cap;
+  while (n > 8 && (size_t)n * u->blen > (1u << 20))
     n /= 2;
   u->br_len = n * sizeof(struct io_uring_buf);
   u->br = mmap(NULL, u->br_len, PROT_READ | PROT_WRITE,
@@ -237,7 +241,7 @@ static int bufs_init(struct sh_ioend *e) {
   reg.bgid = BGID;
   err = io_uring_register_buf_ring(&u->ring, &reg, 0);
   if (err == 0) {
-    u->bufs = sh_io_buffer((size_t)n * e->cap);
+    u->bufs = sh_io_buffer((size_t)n * u->blen);
     if (!u->bufs)
       return -ENOMEM;
   }
@@ -249,8 +253,9 @@ static int bufs_init(struct sh_ioend *e) {
   u->nbufs = n;
   io_uring_buf_ring_init(u->br);
   for (unsigned i = 0; i < n; i++)
-    io_uring_buf_ring_add(u->br, u->bufs + (size_t)i * e->cap, (unsigned)e->cap,
-                          (unsigned short)i, io_uring_buf_ring_mask(n), (int)i);
+    io_uring_buf_ring_add(u->br, u->bufs + (size_t)i * u->blen,
+                          (unsigned)u->blen, (unsigned short)i,
+                          io_uring_buf_ring_mask(n), (int)i);
   io_uring_buf_ring_advance(u->br, (int)n);
   return 0;
 }
@@ -475,14 +480,18 @@ int sh_uring_xfer(struct sh_ioend *e, const void *sbuf, size_t slen, void *rbuf,
 /* ---- a batch of sends ------------------------------------------------------
  */
 /* Reaps until the n results of the batch are in; notifications of
- * send_zc are counted as they come. */
+ * send_zc are counted as they come. It waits for one completion at a
+ * time: with DEFER_TASKRUN the kernel wakes a waiter only once as many
+ * task-work items are queued as it waits for (lazy wake), and a linked
+ * chain has one send in flight, so waiting for the whole batch would
+ * sleep until the wait's timeout whenever a send has to wait for room. */
 static int reap_batch(struct sh_ioend *e, unsigned n) {
   struct sh_uring *u = e->u;
   unsigned got = 0;
   while (got < n) {
     struct io_uring_cqe *cqe;
     unsigned head, seen = 0;
-    int err = wait_cqes(e, n - got, 0);
+    int err = wait_cqes(e, 1, 0);
     if (err != 0)
       return err;
     io_uring_for_each_cqe(&u->ring, head, cqe) {
@@ -595,9 +604,9 @@ static void arm(struct sh_ioend *e) {
 
 static void recycle(struct sh_ioend *e, unsigned bid) {
   struct sh_uring *u = e->u;
-  io_uring_buf_ring_add(u->br, u->bufs + (size_t)bid * e->cap, (unsigned)e->cap,
-                        (unsigned short)bid, io_uring_buf_ring_mask(u->nbufs),
-                        0);
+  io_uring_buf_ring_add(u->br, u->bufs + (size_t)bid * u->blen,
+                        (unsigned)u->blen, (unsigned short)bid,
+                        io_uring_buf_ring_mask(u->nbufs), 0);
   io_uring_buf_ring_advance(u->br, 1);
 }
 
