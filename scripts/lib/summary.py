@@ -172,20 +172,28 @@ def stability(smp):
         print("(none)\n")
 
 
+def load_run(path, prog):
+    """(samples, context) of the run at path, or an exit status after a
+    one-line message (65: not a usable run)."""
+    try:
+        side = R.load_side(path)
+    except R.LoadError as e:
+        print("%s: %s" % (prog, e), file=sys.stderr)
+        return 65
+    if not side.runs:
+        print("%s: %s: holds no benchmark run" % (prog, path), file=sys.stderr)
+        return 65
+    return R.samples(side.runs), side.runs[0][1].get("context") or {}
+
+
 def main(argv):
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 64
-    try:
-        side = R.load_side(argv[0])
-    except R.LoadError as e:
-        print("summary: %s" % e, file=sys.stderr)
-        return 65
-    if not side.runs:
-        print("summary: %s: holds no benchmark run" % argv[0], file=sys.stderr)
-        return 65
-    smp = R.samples(side.runs)
-    ctx = side.runs[0][1].get("context") or {}
+    got = load_run(argv[0], "summary")
+    if isinstance(got, int):
+        return got
+    smp, ctx = got
     print(f"## sockpair-bench summary ({ctx.get('date', '?')}, "
           f"{ctx.get('num_cpus', '?')} CPUs, medians)\n")
     for part in (latency, throughput, create, stream, floors, stability):

@@ -15,8 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import results as R  # noqa: E402
-from summary import TRANSPORTS, cell, fmt, med, table  # noqa: E402
+from summary import TRANSPORTS, cell, fmt, load_run, med, table  # noqa: E402
 
 
 def ratio(smp, name, base, key):
@@ -116,17 +115,10 @@ def main(argv):
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 64
-    try:
-        side = R.load_side(argv[0])
-    except R.LoadError as e:
-        print("summary_io: %s" % e, file=sys.stderr)
-        return 65
-    if not side.runs:
-        print("summary_io: %s: holds no benchmark run" % argv[0],
-              file=sys.stderr)
-        return 65
-    smp = R.samples(side.runs)
-    ctx = side.runs[0][1].get("context") or {}
+    got = load_run(argv[0], "summary_io")
+    if isinstance(got, int):
+        return got
+    smp, ctx = got
     print(f"## sockpair-bench: I/O paths ({ctx.get('date', '?')}, "
           f"{ctx.get('num_cpus', '?')} CPUs, medians; ×: against io:syscall "
           "in this run)\n")
