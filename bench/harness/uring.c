@@ -669,7 +669,7 @@ int sh_uring_supported(int zc, char *why, size_t len) {
 }
 int sh_uring_open(struct sh_ioend *e, enum sh_io_role role) {
   (void)e;
-  (void)roles;
+  (void)role;
   return -ENOSYS;
 }
 void sh_uring_close(struct sh_ioend *e) {
