@@ -172,9 +172,13 @@ def stability(smp):
         print("(none)\n")
 
 
-def load_run(path, prog):
-    """(samples, context) of the run at path, or an exit status after a
-    one-line message (65: not a usable run)."""
+def load_run(argv, doc, prog):
+    """(samples, context) of the run argv names, or an exit status after
+    a message (64: usage, doc printed; 65: not a usable run)."""
+    if len(argv) != 1:
+        print(doc, file=sys.stderr)
+        return 64
+    path = argv[0]
     try:
         side = R.load_side(path)
     except R.LoadError as e:
@@ -187,10 +191,7 @@ def load_run(path, prog):
 
 
 def main(argv):
-    if len(argv) != 1:
-        print(__doc__, file=sys.stderr)
-        return 64
-    got = load_run(argv[0], "summary")
+    got = load_run(argv, __doc__, "summary")
     if isinstance(got, int):
         return got
     smp, ctx = got

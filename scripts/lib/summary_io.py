@@ -112,10 +112,7 @@ def zerocopy(smp):
 
 
 def main(argv):
-    if len(argv) != 1:
-        print(__doc__, file=sys.stderr)
-        return 64
-    got = load_run(argv[0], "summary_io")
+    got = load_run(argv, __doc__, "summary_io")
     if isinstance(got, int):
         return got
     smp, ctx = got
@@ -138,4 +135,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except BrokenPipeError:  # a reader that stopped early (| head)
+        sys.stderr.close()
+        sys.exit(74)
