@@ -140,11 +140,11 @@ static size_t piece_start(const payload *p, size_t i) {
 
 static struct run {
   const scen *sc;
-  int dgram;    /* message boundaries */
+  int dgram;         /* message boundaries */
   int close_visible; /* end of stream is visible */
-  int pipe;     /* a pipe, not a socket pair */
-  int peer;     /* raw descriptor of the other end */
-  sp_stream *s; /* the end under test */
+  int pipe;          /* a pipe, not a socket pair */
+  int peer;          /* raw descriptor of the other end */
+  sp_stream *s;      /* the end under test */
   const payload *pl;
   size_t next_piece;
   int shut;
@@ -163,7 +163,8 @@ static void send_all(int fd, const char *p, size_t n) {
   sp_test_write_all(fd, p, n, PEER_WAIT_MS);
 }
 
-/* The peer sends the next piece, then (kinds whose close is visible) shuts down. */
+/* The peer sends the next piece, then (kinds whose close is visible) shuts
+ * down. */
 static int deliver_next(void) {
   const payload *p = R.pl;
 
