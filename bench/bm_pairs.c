@@ -1,0 +1,376 @@
+/*
+ * Family: n independent ping-pong pairs at once (will-it-scale's shape:
+ * each task with its own pair), over every transport of the latency
+ * family, processes or threads, unpinned.
+ *
+ *   BM_Pairs/<transport>/<process|thread>/pairs:<n>/manual_time
+ *
+ * One iteration is two timed rounds of the same tasks: pair 1 alone (the
+ * baseline), then all n pairs at once; each round lasts a fixed window
+ * (--sp_pairs_window_ms) and counts the round trips that ended inside it.
+ * The manual time is the n-pair window. Counters: items_per_second (the
+ * aggregate round trips / s of the n pairs), rt_per_s_1 (the baseline's),
+ * scaling_efficiency = aggregate / (n x baseline), both from the same
+ * iterations; p50_us p90_us p99_us p99.9_us mean_us: every pair's round
+ * trips in the n-pair windows.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "harness/crew.h"
+#include "sockpair.h"
+
+#define MSG_SIZE 64
+#define SAMPLES_ALL (128 * 1024) /* RTT samples per round, over all pairs */
+#define SAMPLES_MIN 256          /* ... and at least this many per pair */
+
+struct pair_case {
+  const struct bt_transport *t;
+  enum bt_crew_mode mode;
+};
+static struct pair_case cases[64];
+
+/* One pinger's round, in the shared mapping. */
+struct slot {
+  int64_t count;         /* round trips that ended inside the window */
+  int64_t nsamp;         /* RTT samples kept (<= cap) */
+  _Atomic int64_t live;  /* round trips so far in this round */
+  _Atomic uint32_t done; /* the last round this pinger finished */
+  int32_t err;
+  char what[28];
+};
+
+struct task_arg {
+  struct pairs *p;
+  int i;
+};
+
+struct pairs {
+  const struct pair_case *c;
+  int n;
+  size_t size, cap;
+  struct bt_crew crew;
+  struct bt_chan *chans;
+  struct task_arg *args;
+  /* shared */
+  _Atomic uint32_t *active; /* pingers taking part in this round */
+  struct slot *slots;
+  double *samples;    /* cap per pinger */
+  int64_t hang_after; /* SP_BENCH_PEER_HANG: pair 1's echo stops */
+};
+
+static int64_t timed_round_trips(struct bt_crew_ctl *ctl, struct pairs *p,
+                                 int i, uint32_t r, char *buf) {
+  const struct bt_transport *t = p->c->t;
+  struct slot *s = &p->slots[i];
+  double *samp = p->samples + (size_t)i * p->cap;
+  int rfd = p->chans[i].rfd[0], wfd = p->chans[i].wfd[0];
+  int64_t n = 0, last = 0;
+  while (!bt_crew_stopped(ctl, r)) {
+    int64_t t0 = bt_now_ns();
+    int err = bt_send(t, wfd, buf, p->size);
+    if (err == 0)
+      err = bt_recv(t, rfd, buf, p->size);
+    if (err != 0) {
+      snprintf(s->what, sizeof(s->what), "round trip");
+      return err;
+    }
+    last = bt_now_ns();
+    if (n < (int64_t)p->cap)
+      samp[n] = (double)(last - t0) * 1e-9;
+    if (n++ == 0)
+      bt_crew_mark(ctl);
+    atomic_store_explicit(&s->live, n, memory_order_relaxed);
+  }
+  s->nsamp = n < (int64_t)p->cap ? n : (int64_t)p->cap;
+  /* Only the last round trip can have ended after the stop. */
+  if (n > 0 && last > atomic_load(&ctl->t_stop))
+    n--;
+  s->count = n;
+  return 0;
+}
+
+static int pinger(struct bt_crew_ctl *ctl, void *arg) {
+  struct task_arg *a = arg;
+  struct pairs *p = a->p;
+  struct slot *s = &p->slots[a->i];
+  char *buf = calloc(1, p->size);
+  volatile int status = 0; /* pthread_cleanup_push may setjmp */
+  pthread_cleanup_push(free, buf);
+  if (!buf) {
+    s->err = -ENOMEM;
+    snprintf(s->what, sizeof(s->what), "malloc");
+    bt_crew_fail(ctl);
+    status = 2;
+  }
+  for (uint32_t r = 1; status == 0 && bt_crew_gate(ctl, r); r++) {
+    s->count = s->nsamp = 0;
+    atomic_store(&s->live, 0);
+    if ((uint32_t)a->i < atomic_load(p->active))
+      s->err = (int32_t)timed_round_trips(ctl, p, a->i, r, buf);
+    if (s->err != 0) {
+      bt_crew_fail(ctl);
+      status = 2;
+      break;
+    }
+    atomic_store(&s->done, r);
+    bt_crew_done(ctl);
+  }
+  pthread_cleanup_pop(1);
+  return status;
+}
+
+/* The other end: echoes until its pinger's end closes or the crew ends
+ * (an eventfd never closes: the teardown kills or cancels it). */
+static int echo(struct bt_crew_ctl *ctl, void *arg) {
+  struct task_arg *a = arg;
+  struct pairs *p = a->p;
+  const struct bt_transport *t = p->c->t;
+  int rfd = p->chans[a->i].rfd[1], wfd = p->chans[a->i].wfd[1];
+  char buf[MSG_SIZE];
+  for (int64_t k = 0; !bt_crew_aborted(ctl); k++) {
+    int err;
+    if (a->i == 0 && k == p->hang_after)
+      for (;;)
+        pause(); /* the stuck-peer test; a cancellation point */
+    err = bt_recv(t, rfd, buf, p->size);
+    if (err == 0)
+      err = bt_send(t, wfd, buf, p->size);
+    if (err != 0)
+      return 0; /* the pinger's end is gone: the run is over */
+  }
+  return 0;
+}
+
+static int start_pair(struct pairs *p, int i, char *why, size_t len) {
+  struct bt_chan *ch = &p->chans[i];
+  int err = bt_chan_open(p->c->t, ch);
+  int close_pinger[2], close_echo[2];
+  if (err != 0) {
+    snprintf(why, len, "error: pair %d: opening: %s (%s)", i + 1,
+             sp_err_name(err), sp_strerror(err));
+    return err;
+  }
+  close_pinger[0] = ch->rfd[1];
+  close_pinger[1] = ch->wfd[1] != ch->rfd[1] ? ch->wfd[1] : -1;
+  close_echo[0] = ch->rfd[0];
+  close_echo[1] = ch->wfd[0] != ch->rfd[0] ? ch->wfd[0] : -1;
+  p->args[2 * i] = (struct task_arg){p, i};
+  p->args[2 * i + 1] = (struct task_arg){p, i};
+  err = bt_crew_spawn(&p->crew, pinger, &p->args[2 * i], close_pinger, 2);
+  if (err == 0)
+    err = bt_crew_spawn(&p->crew, echo, &p->args[2 * i + 1], close_echo, 2);
+  if (p->c->mode == BT_CREW_PROCESS)
+    bt_chan_close(ch); /* the children have their ends */
+  if (err == -EAGAIN)
+    snprintf(why, len,
+             "skip: %s: EAGAIN at task %d of %d: a process or thread limit "
+             "(RLIMIT_NPROC, the cgroup's pids.max, kernel.threads-max)",
+             p->c->mode == BT_CREW_THREAD ? "pthread_create" : "fork",
+             p->crew.n + 1, 2 * p->n);
+  else if (err != 0)
+    snprintf(why, len, "error: starting pair %d: %s (%s)", i + 1,
+             sp_err_name(err), sp_strerror(err));
+  return err;
+}
+
+/* The crew: pinger and echo of each pair; only the n pingers take part in
+ * rounds. */
+static int open_pairs(struct pairs *p, char *why, size_t len) {
+  size_t bytes = 64 + (size_t)p->n * sizeof(struct slot) +
+                 (size_t)p->n * p->cap * sizeof(double);
+  char *shared;
+  int err;
+  p->chans = calloc((size_t)p->n, sizeof(*p->chans));
+  p->args = calloc(2 * (size_t)p->n, sizeof(*p->args));
+  if (!p->chans || !p->args) {
+    snprintf(why, len, "error: malloc: out of memory");
+    return -1;
+  }
+  for (int i = 0; i < p->n; i++)
+    p->chans[i] = (struct bt_chan){{-1, -1}, {-1, -1}};
+  err = bt_crew_init(&p->crew, p->c->mode, 2 * p->n, bytes, (void **)&shared);
+  if (err != 0) {
+    snprintf(why, len, "error: the shared memory: %s (%s)", sp_err_name(err),
+             sp_strerror(err));
+    return -1;
+  }
+  p->active = (_Atomic uint32_t *)shared;
+  p->slots = (struct slot *)(shared + 64);
+  p->samples = (double *)(shared + 64 + (size_t)p->n * sizeof(struct slot));
+  for (int i = 0; i < p->n; i++)
+    if (start_pair(p, i, why, len) != 0)
+      return -1;
+  return 0;
+}
+
+static void close_pairs(struct pairs *p) {
+  /* The echoes wait for a message that will not come: end by force. */
+  if (p->crew.ctl)
+    bt_crew_end(&p->crew, 1);
+  for (int i = 0; p->chans && i < p->n; i++)
+    bt_chan_close(&p->chans[i]);
+  free(p->chans);
+  free(p->args);
+}
+
+/* The first pinger's own error, else one that did not finish (its echo
+ * stopped answering), else the crew's message. */
+static void explain(struct pairs *p, char *why, size_t len) {
+  for (int i = 0; i < p->n; i++)
+    if (p->slots[i].err != 0) {
+      snprintf(why, len, "error: pair %d: %s: %s (%s)", i + 1, p->slots[i].what,
+               sp_err_name(p->slots[i].err), sp_strerror(p->slots[i].err));
+      return;
+    }
+  for (int i = 0; i < p->n; i++)
+    if (atomic_load(&p->slots[i].done) < p->crew.round) {
+      snprintf(why, len,
+               "error: %s; pair %d stopped answering after %lld "
+               "round trips",
+               p->crew.err, i + 1, (long long)atomic_load(&p->slots[i].live));
+      return;
+    }
+  snprintf(why, len, "error: %s", p->crew.err);
+}
+
+struct window {
+  int64_t rts, ns;
+};
+
+/* One timed round with `active` pairs; 0 or -1 with why. */
+static int timed_round(struct pairs *p, unsigned active, struct window *w,
+                       char *why, size_t len) {
+  int64_t win = (int64_t)bm_contention.window_ms * 1000000;
+  unsigned s = getenv("SP_BENCH_WATCHDOG_S") ? bt_deadline_s(0, 0)
+                                             : 10 + (unsigned)p->n / 10;
+  struct bt_crew_ctl *ctl = p->crew.ctl;
+  atomic_store(p->active, active);
+  if (bt_crew_round(&p->crew, (unsigned)p->n, win, active,
+                    bt_now_ns() + win + (int64_t)s * 1000000000) != 0) {
+    explain(p, why, len);
+    return -1;
+  }
+  w->rts = 0;
+  for (unsigned i = 0; i < active; i++)
+    w->rts += p->slots[i].count;
+  w->ns = atomic_load(&ctl->t_stop) - atomic_load(&ctl->t_release);
+  return 0;
+}
+
+struct totals {
+  struct window one, all;
+  double *rtt;
+  size_t nrtt, cap;
+};
+
+static void keep_samples(struct pairs *p, struct totals *t) {
+  for (int i = 0; i < p->n; i++) {
+    size_t k = (size_t)p->slots[i].nsamp;
+    if (t->nrtt + k > t->cap)
+      k = t->cap - t->nrtt;
+    memcpy(t->rtt + t->nrtt, p->samples + (size_t)i * p->cap,
+           k * sizeof(double));
+    t->nrtt += k;
+  }
+}
+
+static void report(sb_state *st, const struct pairs *p, struct totals *t) {
+  struct bt_stats s;
+  double agg = (double)t->all.rts / ((double)t->all.ns * 1e-9);
+  double one = (double)t->one.rts / ((double)t->one.ns * 1e-9);
+  bt_stats_compute(t->rtt, t->nrtt, &s);
+  bt_stats_report(st, &s);
+  sb_items_processed(st, t->all.rts);
+  sb_counter(st, "rt_per_s_1", one, 0);
+  sb_counter(st, "scaling_efficiency", one > 0 ? agg / ((double)p->n * one) : 0,
+             0);
+  sb_label(st, "cpus=any");
+}
+
+static int iterate(sb_state *st, struct pairs *p, struct totals *t) {
+  char why[320];
+  for (int k = 0; sb_keep_running(st); k++) {
+    struct window one, all;
+    /* Baseline first, then last: drift of the machine cancels out. */
+    unsigned first = k % 2 ? (unsigned)p->n : 1,
+             second = k % 2 ? 1 : (unsigned)p->n;
+    if (timed_round(p, first, k % 2 ? &all : &one, why, sizeof(why)) != 0 ||
+        timed_round(p, second, k % 2 ? &one : &all, why, sizeof(why)) != 0) {
+      sb_skip_with_error(st, why);
+      return -1;
+    }
+    sb_set_iteration_time(st, (double)all.ns * 1e-9);
+    t->one.rts += one.rts;
+    t->one.ns += one.ns;
+    t->all.rts += all.rts;
+    t->all.ns += all.ns;
+    keep_samples(p, t);
+  }
+  return 0;
+}
+
+static void bm_pairs(sb_state *st, void *arg) {
+  struct pairs p;
+  struct totals t;
+  struct bt_chan probe;
+  const char *hang = getenv("SP_BENCH_PEER_HANG");
+  char why[320];
+  int64_t iters = sb_max_iterations(st);
+  memset(&p, 0, sizeof(p));
+  memset(&t, 0, sizeof(t));
+  p.c = arg;
+  p.n = (int)sb_range(st, 0);
+  p.size = p.c->t->kind == BT_EVENTFD ? 8 : MSG_SIZE;
+  p.cap = SAMPLES_ALL / (size_t)p.n;
+  if (p.cap < SAMPLES_MIN)
+    p.cap = SAMPLES_MIN;
+  p.hang_after = hang ? strtoll(hang, NULL, 10) : -1;
+  if (bt_chan_open_st(st, p.c->t, &probe) != 0)
+    return; /* the kernel has no such transport: skipped with its reason */
+  bt_chan_close(&probe);
+  if (bt_crew_limits(p.c->mode, 2L * p.n,
+                     p.c->mode == BT_CREW_THREAD ? 4L * p.n : 4, why,
+                     sizeof(why)) != 0) {
+    sb_skip_with_error(st, why);
+    return;
+  }
+  t.cap = p.cap * (size_t)p.n * (size_t)(iters < 1 ? 1 : iters);
+  if (t.cap > 8 * (size_t)SAMPLES_ALL)
+    t.cap = 8 * (size_t)SAMPLES_ALL;
+  t.rtt = malloc(t.cap * sizeof(double));
+  if (!t.rtt)
+    bt_fail(st, "malloc", -ENOMEM);
+  else if (open_pairs(&p, why, sizeof(why)) != 0)
+    sb_skip_with_error(st, why);
+  else if (iterate(st, &p, &t) == 0)
+    report(st, &p, &t);
+  close_pairs(&p);
+  free(t.rtt);
+}
+
+void bm_pairs_register(void) {
+  static const char *const arg_names[] = {"pairs"};
+  char name[128];
+  size_t n = 0;
+  for (size_t i = 0; i < bt_ntransports; i++) {
+    const struct bt_transport *t = &bt_transports[i];
+    for (int mode = BT_CREW_PROCESS; mode <= BT_CREW_THREAD; mode++) {
+      struct pair_case *c = &cases[n++];
+      *c = (struct pair_case){t, (enum bt_crew_mode)mode};
+      for (int k = 0; k < bm_contention.npairs; k++) {
+        sb_bench *b;
+        snprintf(name, sizeof(name), "BM_Pairs/%s/%s", t->name,
+                 mode == BT_CREW_THREAD ? "thread" : "process");
+        b = sb_register(name, bm_pairs, c);
+        sb_args(b, &bm_contention.pairs[k], 1);
+        sb_arg_names(b, arg_names, 1);
+        bm_contention_tune(b);
+      }
+    }
+  }
+}

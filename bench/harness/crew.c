@@ -1,0 +1,396 @@
+/*
+ * The crew: many tasks in rounds, always bounded and always reaped (see
+ * crew.h). The gate and the counters are futexes in a MAP_SHARED mapping,
+ * so processes and threads use the same code.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crew.h"
+
+#define CTL_BYTES 256 /* the control block, padded: the caller's part follows  \
+                       */
+#define THREAD_STACK (256 * 1024)
+#define REAP_NS (5 * 1000000000LL)
+#define POLL_NS (100 * 1000000LL) /* how often a wait looks for dead tasks */
+
+struct bt_task {
+  bt_crew_fn fn;
+  void *arg;
+  struct bt_crew_ctl *ctl;
+  int status;
+};
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void bt_futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t timeout_ns) {
+  struct timespec ts;
+  if (timeout_ns < 0)
+    timeout_ns = 1000000000LL;
+  ts.tv_sec = (time_t)(timeout_ns / 1000000000);
+  ts.tv_nsec = (long)(timeout_ns % 1000000000);
+  /* Not FUTEX_PRIVATE: the word may be shared with children. Every
+   * outcome (woken, value changed, EINTR, timeout) sends the caller back
+   * to look at the word again. */
+  (void)syscall(SYS_futex, addr, FUTEX_WAIT, val, &ts, NULL, 0);
+}
+
+void bt_futex_wake(_Atomic uint32_t *addr) {
+  (void)syscall(SYS_futex, addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+int bt_crew_gate(struct bt_crew_ctl *ctl, uint32_t r) {
+  atomic_fetch_add(&ctl->ready, 1);
+  bt_futex_wake(&ctl->ready);
+  for (;;) {
+    uint32_t g = atomic_load(&ctl->gen);
+    if (atomic_load(&ctl->abort) || atomic_load(&ctl->quit))
+      return 0;
+    if (g >= r)
+      return 1;
+    bt_futex_wait(&ctl->gen, g, -1);
+  }
+}
+
+void bt_crew_done(struct bt_crew_ctl *ctl) {
+  atomic_fetch_add(&ctl->done, 1);
+  bt_futex_wake(&ctl->done);
+}
+
+void bt_crew_mark(struct bt_crew_ctl *ctl) {
+  atomic_fetch_add(&ctl->marks, 1);
+  bt_futex_wake(&ctl->marks);
+}
+
+int bt_crew_stopped(struct bt_crew_ctl *ctl, uint32_t r) {
+  return atomic_load_explicit(&ctl->stop, memory_order_acquire) >= r ||
+         atomic_load_explicit(&ctl->abort, memory_order_relaxed);
+}
+
+int bt_crew_aborted(struct bt_crew_ctl *ctl) {
+  return atomic_load_explicit(&ctl->abort, memory_order_relaxed) != 0;
+}
+
+void bt_crew_fail(struct bt_crew_ctl *ctl) {
+  atomic_store(&ctl->failed, 1);
+  atomic_store(&ctl->abort, 1);
+  atomic_fetch_add(&ctl->gen, 1);
+  bt_futex_wake(&ctl->gen);
+  bt_futex_wake(&ctl->ready); /* the coordinator waits on one of these */
+  bt_futex_wake(&ctl->done);
+}
+
+int bt_crew_init(struct bt_crew *c, enum bt_crew_mode mode, int cap,
+                 size_t shared_bytes, void **shared) {
+  void *m;
+  memset(c, 0, sizeof(*c));
+  c->mode = mode;
+  c->cap = cap;
+  c->map_len = CTL_BYTES + shared_bytes;
+  m = mmap(NULL, c->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+           -1, 0);
+  if (m == MAP_FAILED)
+    return -errno;
+  c->ctl = m;
+  c->shared = (char *)m + CTL_BYTES;
+  c->pids = calloc((size_t)cap, sizeof(*c->pids));
+  c->threads = calloc((size_t)cap, sizeof(*c->threads));
+  c->tasks = calloc((size_t)cap, sizeof(*c->tasks));
+  if (!c->pids || !c->threads || !c->tasks) {
+    free(c->pids);
+    free(c->threads);
+    free(c->tasks);
+    munmap(m, c->map_len);
+    memset(c, 0, sizeof(*c));
+    return -ENOMEM;
+  }
+  if (shared)
+    *shared = c->shared;
+  return 0;
+}
+
+static void child_main(struct bt_crew *c, pid_t parent, bt_crew_fn fn,
+                       void *arg, const int *close_fds, int nclose) {
+  /* In the crew's group (the first child leads it), dead with the
+   * parent; the parent's handlers are not ours. */
+  (void)setpgid(0, c->pgid);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent)
+    _exit(3); /* the parent died before the line above */
+  signal(SIGALRM, SIG_DFL);
+  signal(SIGCHLD, SIG_DFL);
+  for (int i = 0; i < nclose; i++)
+    if (close_fds[i] >= 0)
+      close(close_fds[i]);
+  _exit(fn(c->ctl, arg));
+}
+
+static int spawn_child(struct bt_crew *c, bt_crew_fn fn, void *arg,
+                       const int *close_fds, int nclose) {
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0)
+    return -errno;
+  if (pid == 0)
+    child_main(c, parent, fn, arg, close_fds, nclose);
+  /* Both sides call setpgid: whichever runs first wins the race. */
+  if (c->pgid == 0)
+    c->pgid = pid;
+  (void)setpgid(pid, c->pgid);
+  c->pids[c->n++] = pid;
+  return 0;
+}
+
+static void *thread_main(void *p) {
+  struct bt_task *t = p;
+  t->status = t->fn(t->ctl, t->arg);
+  return NULL;
+}
+
+static int spawn_thread(struct bt_crew *c, bt_crew_fn fn, void *arg) {
+  struct bt_task *t = &c->tasks[c->n];
+  pthread_attr_t attr;
+  sigset_t block, old;
+  int err;
+  *t = (struct bt_task){fn, arg, c->ctl, 0};
+  if ((err = pthread_attr_init(&attr)) != 0)
+    return -err;
+  err = pthread_attr_setstacksize(&attr, THREAD_STACK);
+  /* The coordinator's SIGALRM and SIGCHLD must not land in a task. */
+  sigemptyset(&block);
+  sigaddset(&block, SIGALRM);
+  sigaddset(&block, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
+  if (err == 0)
+    err = pthread_create(&c->threads[c->n], &attr, thread_main, t);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy(&attr);
+  if (err != 0)
+    return -err;
+  c->n++;
+  return 0;
+}
+
+int bt_crew_spawn(struct bt_crew *c, bt_crew_fn fn, void *arg,
+                  const int *close_in_child, int nclose) {
+  if (c->n >= c->cap)
+    return -ENOSPC;
+  if (c->mode == BT_CREW_THREAD)
+    return spawn_thread(c, fn, arg);
+  return spawn_child(c, fn, arg, close_in_child, nclose);
+}
+
+static void describe_exit(struct bt_crew *c, int i, int status) {
+  if (WIFSIGNALED(status))
+    snprintf(c->err, sizeof(c->err),
+             "task %d of %d (pid %d) was killed by "
+             "signal %d",
+             i + 1, c->n, (int)c->pids[i], WTERMSIG(status));
+  else
+    snprintf(c->err, sizeof(c->err),
+             "task %d of %d (pid %d) exited with "
+             "status %d",
+             i + 1, c->n, (int)c->pids[i], WEXITSTATUS(status));
+}
+
+/* Process mode: a task that died before the end is an error (a clean
+ * exit is a task that had nothing more to do). 0 or -1 with c->err. */
+static int check_children(struct bt_crew *c) {
+  if (c->mode != BT_CREW_PROCESS)
+    return 0;
+  for (int i = 0; i < c->n; i++) {
+    int status;
+    if (c->pids[i] <= 0 || waitpid(c->pids[i], &status, WNOHANG) != c->pids[i])
+      continue;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      describe_exit(c, i, status);
+      c->pids[i] = 0;
+      return -1;
+    }
+    c->pids[i] = 0;
+  }
+  return 0;
+}
+
+/* Waits until *word has grown by n from base, by deadline_ns. */
+static int wait_count(struct bt_crew *c, _Atomic uint32_t *word, uint32_t base,
+                      uint32_t n, int64_t deadline_ns, const char *what) {
+  for (;;) {
+    uint32_t v = atomic_load(word);
+    int64_t left = deadline_ns - now_ns();
+    if (atomic_load(&c->ctl->failed)) {
+      snprintf(c->err, sizeof(c->err), "a task failed");
+      return -1;
+    }
+    if (v - base >= n)
+      return 0;
+    if (check_children(c) != 0)
+      return -1;
+    if (left <= 0) {
+      snprintf(c->err, sizeof(c->err),
+               "%u of %u tasks %s before the deadline (one is stuck)", v - base,
+               n, what);
+      return -1;
+    }
+    bt_futex_wait(word, v, left < POLL_NS ? left : POLL_NS);
+  }
+}
+
+static int stop_tasks(struct bt_crew *c, int abort);
+
+static void sleep_until(int64_t t_ns) {
+  struct timespec ts = {(time_t)(t_ns / 1000000000), (long)(t_ns % 1000000000)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+    ;
+}
+
+int bt_crew_round(struct bt_crew *c, unsigned participants, int64_t window_ns,
+                  unsigned marks, int64_t deadline_ns) {
+  struct bt_crew_ctl *ctl = c->ctl;
+  uint32_t base = atomic_load(&ctl->done), mbase = atomic_load(&ctl->marks);
+  int64_t t0;
+  c->round++;
+  /* Everyone who finished the last round is at (or on the way to) the
+   * gate: arrivals so far + this round's participants. */
+  if (wait_count(c, &ctl->ready, base, participants, deadline_ns,
+                 "reached the start") != 0)
+    goto fail;
+  t0 = now_ns();
+  atomic_store(&ctl->t_release, t0);
+  atomic_store(&ctl->gen, c->round);
+  bt_futex_wake(&ctl->gen);
+  if (window_ns > 0) {
+    sleep_until(t0 + window_ns);
+    if (wait_count(c, &ctl->marks, mbase, marks, deadline_ns,
+                   "made progress") != 0)
+      goto fail;
+    atomic_store(&ctl->t_stop, now_ns());
+    atomic_store_explicit(&ctl->stop, c->round, memory_order_release);
+  }
+  if (wait_count(c, &ctl->done, base, participants, deadline_ns, "finished") !=
+      0)
+    goto fail;
+  return 0;
+fail:
+  stop_tasks(c, 1);
+  return -1;
+}
+
+static void kill_all(struct bt_crew *c) {
+  if (c->pgid > 0)
+    kill(-c->pgid, SIGKILL);
+  for (int i = 0; i < c->n; i++)
+    if (c->pids[i] > 0)
+      kill(c->pids[i], SIGKILL);
+}
+
+/* Reaps every child: 5 s to leave, then SIGKILL. */
+static int reap_all(struct bt_crew *c, int abort) {
+  int64_t deadline = now_ns() + REAP_NS;
+  struct timespec ms = {0, 1000000};
+  int left, bad = 0;
+  if (abort)
+    kill_all(c);
+  do {
+    left = 0;
+    for (int i = 0; i < c->n; i++) {
+      int status;
+      pid_t r;
+      if (c->pids[i] <= 0)
+        continue;
+      r = waitpid(c->pids[i], &status, WNOHANG);
+      if (r == 0) {
+        left++;
+        continue;
+      }
+      if (r == c->pids[i] && !abort && !bad &&
+          (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+        describe_exit(c, i, status);
+        bad = 1;
+      }
+      c->pids[i] = 0;
+    }
+    if (left && now_ns() > deadline) {
+      snprintf(c->err, sizeof(c->err),
+               "%d tasks did not leave within 5 s (killed)", left);
+      bad = 1;
+      kill_all(c);
+      deadline = INT64_MAX; /* SIGKILL cannot be ignored: wait for it */
+    }
+    if (left)
+      nanosleep(&ms, NULL);
+  } while (left);
+  return bad ? -1 : 0;
+}
+
+static int join_all(struct bt_crew *c, int abort) {
+  int bad = 0;
+  if (abort)
+    for (int i = 0; i < c->n; i++)
+      pthread_cancel(c->threads[i]);
+  for (int i = 0; i < c->n; i++) {
+    pthread_join(c->threads[i], NULL);
+    if (!abort && !bad && c->tasks[i].status != 0) {
+      snprintf(c->err, sizeof(c->err), "thread %d of %d failed (status %d)",
+               i + 1, c->n, c->tasks[i].status);
+      bad = 1;
+    }
+  }
+  return bad ? -1 : 0;
+}
+
+/* Ends every task (killed / cancelled if abort) and reaps it; the
+ * mapping stays, so the caller can still read why a round failed. */
+static int stop_tasks(struct bt_crew *c, int abort) {
+  int r;
+  if (c->stopped)
+    return 0;
+  c->stopped = 1;
+  if (abort) {
+    atomic_store(&c->ctl->abort, 1);
+    c->aborted = 1;
+  }
+  atomic_store(&c->ctl->quit, 1);
+  atomic_fetch_add(&c->ctl->gen, 1);
+  bt_futex_wake(&c->ctl->gen);
+  if (c->mode == BT_CREW_PROCESS)
+    r = reap_all(c, abort);
+  else
+    r = join_all(c, abort);
+  return r;
+}
+
+int bt_crew_end(struct bt_crew *c, int abort) {
+  int had_err = c->err[0] != 0, r;
+  if (!c->ctl)
+    return had_err ? -1 : 0;
+  r = stop_tasks(c, abort);
+  if (had_err)
+    r = -1;
+  munmap(c->ctl, c->map_len);
+  c->ctl = NULL;
+  c->shared = NULL;
+  free(c->pids);
+  free(c->threads);
+  free(c->tasks);
+  c->pids = NULL;
+  c->threads = NULL;
+  c->tasks = NULL;
+  c->n = 0;
+  return r;
+}
