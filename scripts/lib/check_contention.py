@@ -23,11 +23,15 @@ import ctypes
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 TIMEOUT = 120
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -131,6 +135,30 @@ def smoke(binary, out):
     if errs:
         fail("\n  " + "\n  ".join(errs))
     ok("%d contention benchmarks, counters sane" % len(runs))
+    plots(out)
+
+
+def plots(run_json):
+    """scripts/plot draws both families from the smoke run."""
+    if not shutil.which("gnuplot"):
+        print("check_contention: gnuplot missing: plots not checked")
+        return
+    d = tempfile.mkdtemp(prefix="sp-contention-plot-")
+    try:
+        r = subprocess.run([os.path.join(REPO, "scripts", "plot"), run_json,
+                            "--out", d], capture_output=True, text=True,
+                           timeout=TIMEOUT)
+        if r.returncode != 0:
+            fail("scripts/plot exited %d: %s" % (r.returncode, r.stderr))
+        stem = os.path.splitext(os.path.basename(run_json))[0]
+        for chart in ("messaging", "pairs"):
+            for ext in ("png", "svg"):
+                f = os.path.join(d, "%s-%s.%s" % (stem, chart, ext))
+                if not os.path.getsize(f) if os.path.exists(f) else True:
+                    fail("scripts/plot did not write %s" % f)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    ok("scripts/plot drew the messaging and pairs charts")
 
 
 def session_tasks(sid):
