@@ -63,8 +63,9 @@ struct pairs {
   int64_t hang_after; /* SP_BENCH_PEER_HANG: pair 1's echo stops */
 };
 
-static int64_t timed_round_trips(struct bt_crew_ctl *ctl, struct pairs *p,
-                                 int i, uint32_t r, char *buf) {
+static int timed_round_trips(struct bt_crew_ctl *ctl, struct pairs *p, int i,
+                             uint32_t r) {
+  char buf[MSG_SIZE];
   const struct bt_transport *t = p->c->t;
   struct slot *s = &p->slots[i];
   double *samp = p->samples + (size_t)i * p->cap;
@@ -98,30 +99,19 @@ static int pinger(struct bt_crew_ctl *ctl, void *arg) {
   struct task_arg *a = arg;
   struct pairs *p = a->p;
   struct slot *s = &p->slots[a->i];
-  char *buf = calloc(1, p->size);
-  volatile int status = 0; /* pthread_cleanup_push may setjmp */
-  pthread_cleanup_push(free, buf);
-  if (!buf) {
-    s->err = -ENOMEM;
-    snprintf(s->what, sizeof(s->what), "malloc");
-    bt_crew_fail(ctl);
-    status = 2;
-  }
-  for (uint32_t r = 1; status == 0 && bt_crew_gate(ctl, r); r++) {
+  for (uint32_t r = 1; bt_crew_gate(ctl, r); r++) {
     s->count = s->nsamp = 0;
     atomic_store(&s->live, 0);
     if ((uint32_t)a->i < atomic_load(p->active))
-      s->err = (int32_t)timed_round_trips(ctl, p, a->i, r, buf);
+      s->err = (int32_t)timed_round_trips(ctl, p, a->i, r);
     if (s->err != 0) {
       bt_crew_fail(ctl);
-      status = 2;
-      break;
+      return 2;
     }
     atomic_store(&s->done, r);
     bt_crew_done(ctl);
   }
-  pthread_cleanup_pop(1);
-  return status;
+  return 0;
 }
 
 /* The other end: echoes until its pinger's end closes or the crew ends

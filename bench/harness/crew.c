@@ -19,8 +19,9 @@
 
 #include "crew.h"
 
-#define CTL_BYTES 256 /* the control block, padded: the caller's part follows  \
-                       */
+#define CTL_BYTES                                                              \
+  256 /* the control block, padded: the caller's part follows                  \
+       */
 #define THREAD_STACK (256 * 1024)
 #define REAP_NS (5 * 1000000000LL)
 #define POLL_NS (100 * 1000000LL) /* how often a wait looks for dead tasks */

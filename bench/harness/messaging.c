@@ -43,6 +43,8 @@ struct send_slot {
 struct task_arg {
   struct bt_msg *m;
   int group, index;
+  char *buf;      /* size bytes, this task's own */
+  uint32_t *next; /* receiver: each sender's next sequence number */
 };
 
 struct bt_msg {
@@ -51,6 +53,8 @@ struct bt_msg {
   int ntasks, nrecv, lock;
   int *rfd, *wfd; /* per receiver: its read end, the senders' write end */
   struct task_arg *args;
+  char *bufs;     /* every task's message buffer */
+  uint32_t *next; /* every receiver's sequence numbers */
   /* in the shared mapping */
   _Atomic uint32_t *senders_done; /* per group, cumulative over rounds */
   struct recv_slot *rs;
@@ -105,11 +109,14 @@ static int check_msg(const struct bt_msg *m, const struct hdr *h, uint32_t r,
   return 0;
 }
 
-static int receive_round(struct bt_msg *m, const struct task_arg *a, uint32_t r,
-                         char *buf, uint32_t *next) {
+static int receive_round(struct bt_crew_ctl *ctl, struct bt_msg *m,
+                         const struct task_arg *a, uint32_t r) {
   const struct bt_msg_config *cfg = &m->cfg;
   int k = a->group * cfg->fds + a->index;
   int fd = m->rfd[k];
+  char *buf = a->buf;
+  uint32_t *next = a->next;
+  (void)ctl;
   int64_t expect = (int64_t)cfg->fds * cfg->loops, got = 0, t = 0;
   int64_t c0 = csw_now(cfg->mode);
   double *lat = m->lat + k * expect;
@@ -147,35 +154,6 @@ static int receive_round(struct bt_msg *m, const struct task_arg *a, uint32_t r,
   return 0;
 }
 
-static int receiver(struct bt_crew_ctl *ctl, void *p) {
-  const struct task_arg *a = p;
-  struct bt_msg *m = a->m;
-  struct recv_slot *s = &m->rs[a->group * m->cfg.fds + a->index];
-  char *buf = malloc(m->cfg.size);
-  uint32_t *next = malloc((size_t)m->cfg.fds * sizeof(*next));
-  volatile int status = 0; /* pthread_cleanup_push may setjmp */
-  pthread_cleanup_push(free, buf);
-  pthread_cleanup_push(free, next);
-  if (!buf || !next) {
-    s->err = -ENOMEM;
-    snprintf(s->what, sizeof(s->what), "malloc");
-    bt_crew_fail(ctl);
-    status = 2;
-  }
-  for (uint32_t r = 1; status == 0 && bt_crew_gate(ctl, r); r++) {
-    s->err = receive_round(m, a, r, buf, next);
-    if (s->err != 0) {
-      bt_crew_fail(ctl);
-      status = 2;
-      break;
-    }
-    bt_crew_done(ctl);
-  }
-  pthread_cleanup_pop(1);
-  pthread_cleanup_pop(1);
-  return status;
-}
-
 /* The lock of a receiver's channel, bounded: 0 or a negative errno. */
 static int lock(struct bt_crew_ctl *ctl, pthread_mutex_t *mu) {
   for (;;) {
@@ -197,13 +175,14 @@ static int lock(struct bt_crew_ctl *ctl, pthread_mutex_t *mu) {
 }
 
 static int send_round(struct bt_crew_ctl *ctl, struct bt_msg *m,
-                      const struct task_arg *a, uint32_t r, char *buf) {
+                      const struct task_arg *a, uint32_t r) {
   const struct bt_msg_config *cfg = &m->cfg;
   const int *wfd = &m->wfd[a->group * cfg->fds];
   pthread_mutex_t *locks = m->lock ? &m->locks[a->group * cfg->fds] : NULL;
   struct send_slot *s = &m->ss[a->group * cfg->fds + a->index];
   int64_t c0 = csw_now(cfg->mode), sent = 0;
   struct hdr h = {0, r, (uint32_t)a->index, 0, 0};
+  char *buf = a->buf;
   for (int i = 0; i < cfg->loops; i++) {
     h.seq = (uint32_t)i;
     for (int j = 0; j < cfg->fds; j++) {
@@ -232,30 +211,34 @@ static int send_round(struct bt_crew_ctl *ctl, struct bt_msg *m,
   return 0;
 }
 
-static int sender(struct bt_crew_ctl *ctl, void *p) {
-  const struct task_arg *a = p;
-  struct bt_msg *m = a->m;
-  struct send_slot *s = &m->ss[a->group * m->cfg.fds + a->index];
-  char *buf = calloc(1, m->cfg.size);
-  volatile int status = 0; /* pthread_cleanup_push may setjmp */
-  pthread_cleanup_push(free, buf);
-  if (!buf) {
-    s->err = -ENOMEM;
-    snprintf(s->what, sizeof(s->what), "malloc");
-    bt_crew_fail(ctl);
-    status = 2;
-  }
-  for (uint32_t r = 1; status == 0 && bt_crew_gate(ctl, r); r++) {
-    s->err = send_round(ctl, m, a, r, buf);
-    if (s->err != 0) {
+typedef int (*round_fn)(struct bt_crew_ctl *ctl, struct bt_msg *m,
+                        const struct task_arg *a, uint32_t r);
+
+/* A task: one round after another until the crew ends; a failure (its
+ * slot says why) ends the round for everyone. */
+static int task_loop(struct bt_crew_ctl *ctl, const struct task_arg *a,
+                     round_fn fn, int32_t *err) {
+  for (uint32_t r = 1; bt_crew_gate(ctl, r); r++) {
+    *err = fn(ctl, a->m, a, r);
+    if (*err != 0) {
       bt_crew_fail(ctl);
-      status = 2;
-      break;
+      return 2;
     }
     bt_crew_done(ctl);
   }
-  pthread_cleanup_pop(1);
-  return status;
+  return 0;
+}
+
+static int receiver(struct bt_crew_ctl *ctl, void *p) {
+  const struct task_arg *a = p;
+  return task_loop(ctl, a, receive_round,
+                   &a->m->rs[a->group * a->m->cfg.fds + a->index].err);
+}
+
+static int sender(struct bt_crew_ctl *ctl, void *p) {
+  const struct task_arg *a = p;
+  return task_loop(ctl, a, send_round,
+                   &a->m->ss[a->group * a->m->cfg.fds + a->index].err);
 }
 
 static size_t up(size_t n) {
@@ -339,22 +322,34 @@ static void close_group(struct bt_msg *m, int g) {
   }
 }
 
-/* Group g's tasks: receivers keep their read end, senders the write
- * ends; in process mode the parent then closes the group's channels. */
+/* What a child of group g closes: a receiver (role 0) every descriptor
+ * of its group but its own read end, a sender every read end. */
+static int close_list(const struct bt_msg *m, int g, int role, int i,
+                      int *closefds) {
+  int n = 0;
+  for (int j = 0; j < m->cfg.fds; j++) {
+    int k = g * m->cfg.fds + j;
+    if (role == 1 || j != i)
+      closefds[n++] = m->rfd[k];
+    if (role == 0)
+      closefds[n++] = m->wfd[k];
+  }
+  return n;
+}
+
+/* Group g's tasks; in process mode the parent then closes the group's
+ * channels (the children have them). */
 static int spawn_group(struct bt_msg *m, int g, int *closefds) {
   int fds = m->cfg.fds, err = 0;
   for (int role = 0; role < 2 && err == 0; role++)
     for (int i = 0; i < fds && err == 0; i++) {
       struct task_arg *a = &m->args[m->crew.n];
-      int n = 0;
-      *a = (struct task_arg){m, g, i};
-      for (int j = 0; j < fds; j++) {
-        int k = g * fds + j;
-        if (role == 1 || j != i)
-          closefds[n++] = m->rfd[k];
-        if (role == 0)
-          closefds[n++] = m->wfd[k];
-      }
+      size_t k = (size_t)(g * fds + i);
+      int n = close_list(m, g, role, i, closefds);
+      *a = (struct task_arg){m, g, i,
+                             m->bufs + ((size_t)role * (size_t)m->nrecv + k) *
+                                           m->cfg.size,
+                             m->next + k * (size_t)fds};
       err = bt_crew_spawn(&m->crew, role == 0 ? receiver : sender, a, closefds,
                           n);
     }
@@ -397,6 +392,8 @@ static void free_msg(struct bt_msg *m) {
   free(m->rfd);
   free(m->wfd);
   free(m->args);
+  free(m->bufs);
+  free(m->next);
   free(m->lat_out);
   free(m);
 }
@@ -432,7 +429,9 @@ int bt_msg_open(struct bt_msg **out, const struct bt_msg_config *cfg, char *why,
   m->wfd = malloc((size_t)m->nrecv * sizeof(int));
   m->args = calloc((size_t)m->ntasks, sizeof(*m->args));
   m->lat_out = malloc(nlat * sizeof(double));
-  if (!m->rfd || !m->wfd || !m->args || !m->lat_out)
+  m->bufs = calloc((size_t)m->ntasks, cfg->size);
+  m->next = malloc((size_t)m->nrecv * (size_t)cfg->fds * sizeof(uint32_t));
+  if (!m->rfd || !m->wfd || !m->args || !m->lat_out || !m->bufs || !m->next)
     goto oom;
   memset(m->rfd, -1, (size_t)m->nrecv * sizeof(int));
   memset(m->wfd, -1, (size_t)m->nrecv * sizeof(int));
@@ -505,6 +504,7 @@ static void collect(struct bt_msg *m, int64_t t0, struct bt_msg_result *res) {
     if (got > 0 && d > last)
       last = d;
   }
+  res->t_release = t0;
   res->span_ns = last;
   res->fairness = first > 0 && first != INT64_MAX ? (double)last / first : 0;
   res->lat = m->lat_out;
@@ -532,14 +532,24 @@ int bt_msg_round(struct bt_msg *m, struct bt_msg_result *res, char *why,
   return 0;
 }
 
-int bt_msg_close(struct bt_msg *m, char *why, size_t len) {
-  int r = 0;
-  if (!m)
-    return 0;
-  if (m->crew.ctl && bt_crew_end(&m->crew, 0) != 0) {
+int bt_msg_stop(struct bt_msg *m, char *why, size_t len) {
+  if (m->crew.ctl && !m->crew.stopped && bt_crew_end(&m->crew, 0) != 0) {
     snprintf(why, len, "error: %s", m->crew.err);
-    r = -1;
+    return -1;
   }
+  return 0;
+}
+
+void bt_msg_free(struct bt_msg *m) {
+  if (!m)
+    return;
+  if (m->crew.ctl)
+    bt_crew_end(&m->crew, 1);
   free_msg(m);
+}
+
+int bt_msg_close(struct bt_msg *m, char *why, size_t len) {
+  int r = m ? bt_msg_stop(m, why, len) : 0;
+  bt_msg_free(m);
   return r;
 }

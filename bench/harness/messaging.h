@@ -38,6 +38,7 @@ struct bt_msg_config {
 /* One round. lat (seconds, nlat of them) stays valid until the next
  * round or bt_msg_close(). */
 struct bt_msg_result {
+  int64_t t_release; /* CLOCK_MONOTONIC ns: every task released */
   int64_t span_ns;   /* release -> last receiver's last message */
   int64_t expected;  /* messages the senders were to deliver */
   int64_t sent;      /* ... and did send (UDP: some may be dropped) */
@@ -59,7 +60,12 @@ int bt_msg_open(struct bt_msg **m, const struct bt_msg_config *cfg, char *why,
  * every task gone; bt_msg_close() still frees it). */
 int bt_msg_round(struct bt_msg *m, struct bt_msg_result *res, char *why,
                  size_t len);
-/* Ends every task and frees everything. 0, or -1 with why. */
+/* Ends every task (they leave at the gate) and reaps it; the last
+ * result stays valid. 0, or -1 with why (a task that failed). */
+int bt_msg_stop(struct bt_msg *m, char *why, size_t len);
+/* Frees everything (tasks still running are killed first). */
+void bt_msg_free(struct bt_msg *m);
+/* bt_msg_stop() then bt_msg_free(). */
 int bt_msg_close(struct bt_msg *m, char *why, size_t len);
 /* The tasks and descriptors a configuration needs. */
 long bt_msg_tasks(const struct bt_msg_config *cfg);
