@@ -18,7 +18,6 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_matrix(int argc, char **argv);
 int cli_pingpong(int argc, char **argv);
 int cli_stream(int argc, char **argv);
-int cli_messaging(int argc, char **argv);
 
 /* --- pingpong / stream: shared by both (ipc.c) --- */
 #include <stddef.h>
