@@ -6,6 +6,8 @@ BM_Pairs): behaviour, never speed.
   check_contention.py stuck BENCH_BINARY OUT_JSON
   check_contention.py kill9 BENCH_BINARY
   check_contention.py limits BENCH_BINARY
+  check_contention.py cli SOCKPAIR_CLI
+  check_contention.py anchor SOCKPAIR_CLI SCRATCH_DIR
 
 smoke   a few transports of both families, small sizes: the names, and
         counters that make sense (rates > 0, percentiles ordered, a
@@ -18,6 +20,11 @@ kill9   SIGKILL to sockpair-bench in the middle of a 320-task messaging
 limits  descriptor and process limits too low for a configuration: the
         benchmark is a "skip:" naming the limit and the number needed, not
         a failure.
+cli     `sockpair messaging`: its key=value line, usage errors (64), a
+        stuck receiver and a low limit (71, bounded, nothing left behind),
+        an unwritable output (74).
+anchor  scripts/messaging-anchor, tiny: its JSON and markdown, perf's
+        side or a skip that says why.
 """
 import ctypes
 import json
@@ -322,11 +329,117 @@ def limits(binary):
         ok("%s: %s" % (filt, msg))
 
 
+KEYS = ["transport", "mode", "groups", "fds", "loops", "size", "tasks",
+        "messages", "delivered", "loss_pct", "elapsed_s", "reaped_s",
+        "msgs_per_s", "lat_p50_us", "lat_p99_us", "lat_p999_us",
+        "csw_per_msg", "fairness"]
+
+
+def cli_line(cli, args, env=None, preexec=None, expect=0):
+    p = subprocess.Popen([cli, "messaging"] + args, env=env,
+                         preexec_fn=preexec, start_new_session=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        out, err = p.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        fail("messaging %s: hung" % " ".join(args))
+    left = wait_gone(p.pid, 10)
+    if left:
+        fail("messaging %s: tasks left behind: %s" % (" ".join(args), left))
+    if p.returncode != expect:
+        fail("messaging %s: exit %d, expected %d: %s" % (
+            " ".join(args), p.returncode, expect, err.strip()[-300:]))
+    return out, err
+
+
+def cli(binary):
+    become_subreaper()
+    for args in (["--groups", "1", "--loops", "5"],
+                 ["--groups", "2", "--loops", "5", "--thread", "--transport",
+                  "pipe"],
+                 ["--groups", "1", "--loops", "5", "--transport", "udp4"],
+                 ["--groups", "1", "--fds", "3", "--loops", "5", "--size",
+                  "4096", "--transport", "tcp4"]):
+        out, _ = cli_line(binary, args)
+        lines = out.splitlines()
+        if len(lines) != 1 or not lines[0].startswith("messaging "):
+            fail("messaging %s: not one line: %r" % (" ".join(args), out))
+        kv = dict(f.split("=", 1) for f in lines[0].split()[1:])
+        missing = [k for k in KEYS if k not in kv]
+        if missing:
+            fail("messaging %s: no %s" % (" ".join(args), missing))
+        loss = float(kv["loss_pct"])
+        if "udp4" not in args and (kv["delivered"] != kv["messages"] or loss):
+            fail("messaging %s: lost messages: %s" % (" ".join(args), out))
+        if not 0 <= loss < 100 or float(kv["msgs_per_s"]) <= 0 or \
+                float(kv["reaped_s"]) < float(kv["elapsed_s"]):
+            fail("messaging %s: %s" % (" ".join(args), out))
+    for bad in (["--groups", "0"], ["--bogus", "1"], ["--size", "10"],
+                ["--transport", "eventfd"], ["--loops"]):
+        cli_line(binary, bad, expect=64)
+    env = dict(os.environ, SP_BENCH_RECEIVER_HANG="10")
+    _, err = cli_line(binary, ["--groups", "1", "--timeout", "1"], env=env,
+                      expect=71)
+    if "stuck" not in err:
+        fail("a stuck receiver: '%s'" % err.strip())
+    _, err = cli_line(binary, ["--groups", "8", "--thread"],
+                      preexec=limited(nofile=100), expect=71)
+    if "RLIMIT_NOFILE" not in err:
+        fail("a low RLIMIT_NOFILE: '%s'" % err.strip())
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([binary, "messaging", "--groups", "1",
+                                "--loops", "2"], stdout=full,
+                               stderr=subprocess.PIPE, timeout=TIMEOUT)
+        if r.returncode != 74:
+            fail("output to /dev/full: exit %d, expected 74" % r.returncode)
+    ok("sockpair messaging: lines, usage errors, a stuck receiver, a low "
+       "limit, an unwritable output")
+
+
+def anchor(binary, scratch):
+    res = os.path.join(scratch, "anchor")
+    shutil.rmtree(res, ignore_errors=True)
+    r = subprocess.run([os.path.join(REPO, "scripts", "messaging-anchor"),
+                        "--cli", binary, "--groups", "1", "--loops", "5",
+                        "--rounds", "1", "--results", res, "--kernel", "k"],
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        fail("messaging-anchor exited %d: %s" % (r.returncode, r.stderr))
+    files = sorted(os.listdir(os.path.join(res, "k")))
+    if len(files) != 2 or not files[0].startswith("messaging-anchor-"):
+        fail("messaging-anchor wrote %s" % files)
+    with open(os.path.join(res, "k", files[0]), encoding="utf-8") as f:
+        doc = json.load(f)
+    if len(doc["cells"]) != 4 or not doc["sockpair_env"]:
+        fail("messaging-anchor JSON: %d cells" % len(doc["cells"]))
+    for c in doc["cells"]:
+        if len(c["sockpair"]) != 1 or ("perf_skipped" not in doc and
+                                       len(c["perf"]) != 1):
+            fail("messaging-anchor cell %s: %s" % (c["config"], c))
+    if "perf_skipped" in doc and "perf" not in doc["perf_skipped"]:
+        fail("messaging-anchor: a skip that does not say why")
+    with open(os.path.join(res, "k", files[1]), encoding="utf-8") as f:
+        if "| socket process | 1 |" not in f.read():
+            fail("messaging-anchor markdown: no table")
+    r = subprocess.run([os.path.join(REPO, "scripts", "messaging-anchor"),
+                        "--cli", binary, "--loops", "0"],
+                       capture_output=True, timeout=60)
+    if r.returncode != 64:
+        fail("messaging-anchor --loops 0: exit %d" % r.returncode)
+    ok("messaging-anchor: JSON + markdown%s" % (
+        " (perf skipped: %s)" % doc["perf_skipped"]
+        if "perf_skipped" in doc else ", perf beside sockpair"))
+
+
 def main(argv):
-    if len(argv) == 3 and argv[0] in ("smoke", "stuck"):
-        {"smoke": smoke, "stuck": stuck}[argv[0]](argv[1], argv[2])
-    elif len(argv) == 2 and argv[0] in ("kill9", "limits"):
-        {"kill9": kill9, "limits": limits}[argv[0]](argv[1])
+    if len(argv) == 3 and argv[0] in ("smoke", "stuck", "anchor"):
+        {"smoke": smoke, "stuck": stuck, "anchor": anchor}[argv[0]](
+            argv[1], argv[2])
+    elif len(argv) == 2 and argv[0] in ("kill9", "limits", "cli"):
+        {"kill9": kill9, "limits": limits, "cli": cli}[argv[0]](argv[1])
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(64)
