@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,6 +62,7 @@ struct pairs {
   struct slot *slots;
   double *samples;    /* cap per pinger */
   int64_t hang_after; /* SP_BENCH_PEER_HANG: pair 1's echo stops */
+  int pipes_closed;   /* by unblock() */
 };
 
 static int timed_round_trips(struct bt_crew_ctl *ctl, struct pairs *p, int i,
@@ -102,11 +104,14 @@ static int pinger(struct bt_crew_ctl *ctl, void *arg) {
   for (uint32_t r = 1; bt_crew_gate(ctl, r); r++) {
     s->count = s->nsamp = 0;
     atomic_store(&s->live, 0);
-    if ((uint32_t)a->i < atomic_load(p->active))
-      s->err = (int32_t)timed_round_trips(ctl, p, a->i, r);
-    if (s->err != 0) {
-      bt_crew_fail(ctl);
-      return 2;
+    if ((uint32_t)a->i < atomic_load(p->active)) {
+      int err = timed_round_trips(ctl, p, a->i, r);
+      if (err != 0) {
+        if (!bt_crew_aborted(ctl)) /* else it is the abort's echo */
+          s->err = err;
+        bt_crew_fail(ctl);
+        return 2;
+      }
     }
     atomic_store(&s->done, r);
     bt_crew_done(ctl);
@@ -125,8 +130,7 @@ static int echo(struct bt_crew_ctl *ctl, void *arg) {
   for (int64_t k = 0; !bt_crew_aborted(ctl); k++) {
     int err;
     if (a->i == 0 && k == p->hang_after)
-      for (;;)
-        pause(); /* the stuck-peer test; a cancellation point */
+      bt_crew_hang(ctl); /* the stuck-peer test */
     err = bt_recv(t, rfd, buf, p->size);
     if (err == 0)
       err = bt_send(t, wfd, buf, p->size);
@@ -168,6 +172,27 @@ static int start_pair(struct pairs *p, int i, char *why, size_t len) {
   return err;
 }
 
+/* Thread mode, on abort (and at the end: the echoes wait for a ping that
+ * will not come): every blocked round trip returns. */
+static void unblock(void *arg) {
+  struct pairs *p = arg;
+  uint64_t one = 1;
+  for (int i = 0; i < p->n; i++) {
+    struct bt_chan *c = &p->chans[i];
+    for (int end = 0; end < 2; end++) {
+      if (c->wfd[end] < 0)
+        continue;
+      if (p->c->t->kind == BT_SOCKET)
+        shutdown(c->wfd[end], SHUT_RDWR);
+      else if (p->c->t->kind == BT_EVENTFD)
+        (void)!write(c->wfd[end], &one, sizeof(one));
+      else
+        close(c->wfd[end]); /* the reader sees EOF */
+    }
+  }
+  p->pipes_closed = p->c->t->kind == BT_PIPE;
+}
+
 /* The crew: pinger and echo of each pair; only the n pingers take part in
  * rounds. */
 static int open_pairs(struct pairs *p, char *why, size_t len) {
@@ -192,6 +217,7 @@ static int open_pairs(struct pairs *p, char *why, size_t len) {
   p->active = (_Atomic uint32_t *)shared;
   p->slots = (struct slot *)(shared + 64);
   p->samples = (double *)(shared + 64 + (size_t)p->n * sizeof(struct slot));
+  bt_crew_on_abort(&p->crew, unblock, p);
   for (int i = 0; i < p->n; i++)
     if (start_pair(p, i, why, len) != 0)
       return -1;
@@ -199,11 +225,13 @@ static int open_pairs(struct pairs *p, char *why, size_t len) {
 }
 
 static void close_pairs(struct pairs *p) {
-  /* The echoes wait for a message that will not come: end by force. */
   if (p->crew.ctl)
     bt_crew_end(&p->crew, 1);
-  for (int i = 0; p->chans && i < p->n; i++)
+  for (int i = 0; p->chans && i < p->n; i++) {
+    if (p->pipes_closed)
+      p->chans[i].wfd[0] = p->chans[i].wfd[1] = -1;
     bt_chan_close(&p->chans[i]);
+  }
   free(p->chans);
   free(p->args);
 }

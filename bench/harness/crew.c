@@ -187,6 +187,16 @@ static int spawn_thread(struct bt_crew *c, bt_crew_fn fn, void *arg) {
   return 0;
 }
 
+void bt_crew_on_abort(struct bt_crew *c, void (*unblock)(void *), void *arg) {
+  c->unblock = unblock;
+  c->unblock_arg = arg;
+}
+
+void bt_crew_hang(struct bt_crew_ctl *ctl) {
+  while (!bt_crew_aborted(ctl))
+    bt_futex_wait(&ctl->abort, 0, -1);
+}
+
 int bt_crew_spawn(struct bt_crew *c, bt_crew_fn fn, void *arg,
                   const int *close_in_child, int nclose) {
   if (c->n >= c->cap)
@@ -339,20 +349,41 @@ static int reap_all(struct bt_crew *c, int abort) {
   return bad ? -1 : 0;
 }
 
+/* Joins one thread by deadline_ns; one that stays is cancelled (a last
+ * resort: cancellation unwinds its stack under the sanitizers' feet). */
+static int join_one(pthread_t t, int64_t deadline_ns) {
+  struct timespec ts;
+  int64_t rt;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  rt = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + (deadline_ns - now_ns());
+  ts.tv_sec = (time_t)(rt / 1000000000);
+  ts.tv_nsec = (long)(rt % 1000000000);
+  if (pthread_timedjoin_np(t, NULL, &ts) == 0)
+    return 0;
+  pthread_cancel(t);
+  pthread_join(t, NULL);
+  return -1;
+}
+
+/* Threads leave on their own: at the gate, or (abort) once the caller's
+ * unblock hook has woken every blocking call they may be in. */
 static int join_all(struct bt_crew *c, int abort) {
-  int bad = 0;
-  if (abort)
-    for (int i = 0; i < c->n; i++)
-      pthread_cancel(c->threads[i]);
+  int64_t deadline = now_ns() + REAP_NS;
+  int bad = 0, stuck = 0;
+  if (abort && c->unblock)
+    c->unblock(c->unblock_arg);
   for (int i = 0; i < c->n; i++) {
-    pthread_join(c->threads[i], NULL);
+    stuck += join_one(c->threads[i], deadline) != 0;
     if (!abort && !bad && c->tasks[i].status != 0) {
       snprintf(c->err, sizeof(c->err), "thread %d of %d failed (status %d)",
                i + 1, c->n, c->tasks[i].status);
       bad = 1;
     }
   }
-  return bad ? -1 : 0;
+  if (stuck && !c->err[0])
+    snprintf(c->err, sizeof(c->err),
+             "%d threads did not leave within 5 s (cancelled)", stuck);
+  return bad || stuck ? -1 : 0;
 }
 
 /* Ends every task (killed / cancelled if abort) and reaps it; the

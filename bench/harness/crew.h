@@ -8,7 +8,7 @@
  * process group and has PR_SET_PDEATHSIG = SIGKILL, so it dies with its
  * parent (kill -9 included); every wait of the coordinator has a deadline;
  * a round that misses it is aborted (the group SIGKILLed, the threads
- * cancelled) and reported, never waited on for good.
+ * woken and joined) and reported, never waited on for good.
  */
 #ifndef SP_BENCH_CREW_H
 #define SP_BENCH_CREW_H
@@ -54,6 +54,8 @@ struct bt_crew {
   size_t map_len;
   uint32_t round;
   int aborted, stopped;
+  void (*unblock)(void *); /* thread mode: wakes blocked tasks on abort */
+  void *unblock_arg;
   char err[256];
 };
 
@@ -67,6 +69,11 @@ int bt_crew_init(struct bt_crew *c, enum bt_crew_mode mode, int cap,
  * (EAGAIN: a process or thread limit). */
 int bt_crew_spawn(struct bt_crew *c, bt_crew_fn fn, void *arg,
                   const int *close_in_child, int nclose);
+/* Thread mode: how to wake tasks blocked in their I/O when the crew is
+ * aborted (shut the sockets down, close the pipes, poke the eventfds).
+ * Threads are never cancelled but as a last resort: each leaves on its
+ * own, and what it owns is freed. */
+void bt_crew_on_abort(struct bt_crew *c, void (*unblock)(void *), void *arg);
 /* One round with `participants` tasks at the gate: waits until they are
  * all there, releases them, and waits until they are all done. If
  * window_ns > 0 the round is timed: after window_ns, and once `marks`
@@ -92,6 +99,8 @@ void bt_crew_done(struct bt_crew_ctl *ctl);
 void bt_crew_mark(struct bt_crew_ctl *ctl);
 /* Task side: 1 once the running round r has been told to stop. */
 int bt_crew_stopped(struct bt_crew_ctl *ctl, uint32_t r);
+/* Task side: blocks until the crew is aborted (the stuck-task tests). */
+void bt_crew_hang(struct bt_crew_ctl *ctl);
 /* 1 once the crew is aborted: a task leaves its loop. */
 int bt_crew_aborted(struct bt_crew_ctl *ctl);
 /* Task side: this task failed (its caller's slot says why): the round

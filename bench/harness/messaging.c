@@ -51,7 +51,8 @@ struct bt_msg {
   struct bt_msg_config cfg;
   struct bt_crew crew;
   int ntasks, nrecv, lock;
-  int *rfd, *wfd; /* per receiver: its read end, the senders' write end */
+  int pipes_closed; /* by unblock() */
+  int *rfd, *wfd;   /* per receiver: its read end, the senders' write end */
   struct task_arg *args;
   char *bufs;     /* every task's message buffer */
   uint32_t *next; /* every receiver's sequence numbers */
@@ -89,11 +90,6 @@ static int needs_lock(const struct bt_transport *t, size_t size) {
   return size > PIPE_BUF;
 }
 
-static void hang(void) {
-  for (;;)
-    pause(); /* a cancellation point; a child dies by SIGKILL */
-}
-
 /* Checks one message; 0, 1 (UDP: a late one of an earlier round, to
  * ignore) or a negative errno. */
 static int check_msg(const struct bt_msg *m, const struct hdr *h, uint32_t r,
@@ -116,7 +112,6 @@ static int receive_round(struct bt_crew_ctl *ctl, struct bt_msg *m,
   int fd = m->rfd[k];
   char *buf = a->buf;
   uint32_t *next = a->next;
-  (void)ctl;
   int64_t expect = (int64_t)cfg->fds * cfg->loops, got = 0, t = 0;
   int64_t c0 = csw_now(cfg->mode);
   double *lat = m->lat + k * expect;
@@ -126,12 +121,12 @@ static int receive_round(struct bt_crew_ctl *ctl, struct bt_msg *m,
     struct hdr h;
     int err;
     if (got == m->hang_after && k == 0)
-      hang();
+      bt_crew_hang(ctl); /* until the deadline aborts the round */
     err = bt_recv(cfg->t, fd, buf, cfg->size); /* UDP: EAGAIN after DRAIN_MS */
     if (err == -EAGAIN &&
         atomic_load(&m->senders_done[a->group]) >= (uint32_t)cfg->fds * r)
       break; /* UDP: the senders are done and the queue is drained */
-    if (err == -EAGAIN)
+    if (err == -EAGAIN && !bt_crew_aborted(ctl))
       continue;
     if (err != 0) {
       snprintf(s->what, sizeof(s->what), "recv");
@@ -219,8 +214,11 @@ typedef int (*round_fn)(struct bt_crew_ctl *ctl, struct bt_msg *m,
 static int task_loop(struct bt_crew_ctl *ctl, const struct task_arg *a,
                      round_fn fn, int32_t *err) {
   for (uint32_t r = 1; bt_crew_gate(ctl, r); r++) {
-    *err = fn(ctl, a->m, a, r);
-    if (*err != 0) {
+    int e = fn(ctl, a->m, a, r);
+    if (e != 0) {
+      /* After an abort, errors are its echo (shut down channels). */
+      if (!bt_crew_aborted(ctl))
+        *err = e;
       bt_crew_fail(ctl);
       return 2;
     }
@@ -311,12 +309,30 @@ static int open_group(struct bt_msg *m, int g, const char **what) {
   return 0;
 }
 
+/* Thread mode, on abort: every blocked send and receive returns (a shut
+ * down socket says EOF / EPIPE; a pipe whose ends are closed too). */
+static void unblock(void *arg) {
+  struct bt_msg *m = arg;
+  for (int k = 0; k < m->nrecv; k++) {
+    if (m->rfd[k] < 0)
+      continue;
+    if (m->cfg.t->kind == BT_SOCKET) {
+      shutdown(m->rfd[k], SHUT_RDWR);
+      shutdown(m->wfd[k], SHUT_RDWR);
+    } else {
+      close(m->rfd[k]);
+      close(m->wfd[k]);
+    }
+  }
+  m->pipes_closed = m->cfg.t->kind != BT_SOCKET;
+}
+
 static void close_group(struct bt_msg *m, int g) {
   for (int i = 0; i < m->cfg.fds; i++) {
     int k = g * m->cfg.fds + i;
-    if (m->rfd[k] >= 0)
+    if (m->rfd[k] >= 0 && !m->pipes_closed)
       close(m->rfd[k]);
-    if (m->wfd[k] >= 0)
+    if (m->wfd[k] >= 0 && !m->pipes_closed)
       close(m->wfd[k]);
     m->rfd[k] = m->wfd[k] = -1;
   }
@@ -442,6 +458,7 @@ int bt_msg_open(struct bt_msg **out, const struct bt_msg_config *cfg, char *why,
     free_msg(m);
     return -1;
   }
+  bt_crew_on_abort(&m->crew, unblock, m);
   if (start(m, why, len) != 0) {
     bt_crew_end(&m->crew, 1);
     free_msg(m);
