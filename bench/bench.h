@@ -173,7 +173,15 @@ struct bm_contention_opts {
 };
 extern struct bm_contention_opts bm_contention;
 int bm_contention_flags(int *argc, char **argv);
-/* Manual time, in ms. */
-void bm_contention_tune(sb_bench *b);
+/* One transport and mode of a contention family (mode: 0 process, 1
+ * thread). */
+struct bm_contention_case {
+  const struct bt_transport *t;
+  int mode;
+};
+/* Registers <family>/<transport>/<process|thread>/<arg>:<v> for each of
+ * the n values, fn(state, c), manual time in ms. */
+void bm_contention_add(const char *family, struct bm_contention_case *c,
+                       sb_fn fn, const char *arg, const int64_t *vals, int n);
 
 #endif /* SP_BENCH_H */

@@ -45,11 +45,7 @@ static const char *const transports[] = {
     "tcp4",        "tcp6", "udp4",           "udp6"};
 #define NTRANSPORTS (sizeof(transports) / sizeof(transports[0]))
 
-struct msg_case {
-  const struct bt_transport *t;
-  enum bt_crew_mode mode;
-};
-static struct msg_case cases[NTRANSPORTS * 2];
+static struct bm_contention_case cases[NTRANSPORTS * 2];
 
 /* What a run adds up over its rounds. */
 struct totals {
@@ -72,8 +68,8 @@ static void add_round(struct totals *t, const struct bt_msg_result *r) {
   }
 }
 
-static void report(sb_state *st, const struct msg_case *c, struct totals *t,
-                   const struct bt_msg_config *cfg) {
+static void report(sb_state *st, const struct bm_contention_case *c,
+                   struct totals *t, const struct bt_msg_config *cfg) {
   struct bt_stats s;
   char label[64];
   double d = (double)t->delivered;
@@ -92,7 +88,7 @@ static void report(sb_state *st, const struct msg_case *c, struct totals *t,
   sb_label(st, label);
 }
 
-static void run(sb_state *st, const struct msg_case *c,
+static void run(sb_state *st, const struct bm_contention_case *c,
                 const struct bt_msg_config *cfg, struct totals *t) {
   struct bt_msg *m;
   struct bt_msg_result res;
@@ -120,7 +116,7 @@ static void run(sb_state *st, const struct msg_case *c,
 }
 
 static void bm_messaging(sb_state *st, void *arg) {
-  const struct msg_case *c = arg;
+  const struct bm_contention_case *c = arg;
   struct bt_msg_config cfg = {
       c->t,     c->mode, (int)sb_range(st, 0), FDS, bm_contention.loops,
       MSG_SIZE, 0};
@@ -148,31 +144,28 @@ static void bm_messaging(sb_state *st, void *arg) {
   free(t.lat);
 }
 
-void bm_contention_tune(sb_bench *b) {
-  sb_use_manual_time(b);
-  sb_unit(b, SB_MS);
+void bm_contention_add(const char *family, struct bm_contention_case *c,
+                       sb_fn fn, const char *arg, const int64_t *vals, int n) {
+  char name[128];
+  snprintf(name, sizeof(name), "%s/%s/%s", family, c->t->name,
+           c->mode == BT_CREW_THREAD ? "thread" : "process");
+  for (int i = 0; i < n; i++) {
+    sb_bench *b = sb_register(name, fn, c);
+    sb_args(b, &vals[i], 1);
+    sb_arg_names(b, &arg, 1);
+    sb_use_manual_time(b);
+    sb_unit(b, SB_MS);
+  }
 }
 
 void bm_messaging_register(void) {
-  static const char *const arg_names[] = {"groups"};
-  char name[128];
   size_t n = 0;
   for (size_t i = 0; i < NTRANSPORTS; i++) {
     const struct bt_transport *t = bt_transport_find(transports[i]);
-    if (!t)
-      continue;
-    for (int mode = BT_CREW_PROCESS; mode <= BT_CREW_THREAD; mode++) {
-      struct msg_case *c = &cases[n++];
-      *c = (struct msg_case){t, (enum bt_crew_mode)mode};
-      for (int g = 0; g < bm_contention.ngroups; g++) {
-        sb_bench *b;
-        snprintf(name, sizeof(name), "BM_Messaging/%s/%s", t->name,
-                 mode == BT_CREW_THREAD ? "thread" : "process");
-        b = sb_register(name, bm_messaging, c);
-        sb_args(b, &bm_contention.groups[g], 1);
-        sb_arg_names(b, arg_names, 1);
-        bm_contention_tune(b);
-      }
+    for (int mode = BT_CREW_PROCESS; t && mode <= BT_CREW_THREAD; mode++) {
+      cases[n] = (struct bm_contention_case){t, mode};
+      bm_contention_add("BM_Messaging", &cases[n++], bm_messaging, "groups",
+                        bm_contention.groups, bm_contention.ngroups);
     }
   }
 }

@@ -29,11 +29,7 @@
 #define SAMPLES_ALL (128 * 1024) /* RTT samples per round, over all pairs */
 #define SAMPLES_MIN 256          /* ... and at least this many per pair */
 
-struct pair_case {
-  const struct bt_transport *t;
-  enum bt_crew_mode mode;
-};
-static struct pair_case cases[64];
+static struct bm_contention_case cases[64];
 
 /* One pinger's round, in the shared mapping. */
 struct slot {
@@ -51,7 +47,7 @@ struct task_arg {
 };
 
 struct pairs {
-  const struct pair_case *c;
+  const struct bm_contention_case *c;
   int n;
   size_t size, cap;
   struct bt_crew crew;
@@ -372,23 +368,11 @@ static void bm_pairs(sb_state *st, void *arg) {
 }
 
 void bm_pairs_register(void) {
-  static const char *const arg_names[] = {"pairs"};
-  char name[128];
   size_t n = 0;
-  for (size_t i = 0; i < bt_ntransports; i++) {
-    const struct bt_transport *t = &bt_transports[i];
+  for (size_t i = 0; i < bt_ntransports && n + 2 <= 64; i++)
     for (int mode = BT_CREW_PROCESS; mode <= BT_CREW_THREAD; mode++) {
-      struct pair_case *c = &cases[n++];
-      *c = (struct pair_case){t, (enum bt_crew_mode)mode};
-      for (int k = 0; k < bm_contention.npairs; k++) {
-        sb_bench *b;
-        snprintf(name, sizeof(name), "BM_Pairs/%s/%s", t->name,
-                 mode == BT_CREW_THREAD ? "thread" : "process");
-        b = sb_register(name, bm_pairs, c);
-        sb_args(b, &bm_contention.pairs[k], 1);
-        sb_arg_names(b, arg_names, 1);
-        bm_contention_tune(b);
-      }
+      cases[n] = (struct bm_contention_case){&bt_transports[i], mode};
+      bm_contention_add("BM_Pairs", &cases[n++], bm_pairs, "pairs",
+                        bm_contention.pairs, bm_contention.npairs);
     }
-  }
 }

@@ -133,19 +133,15 @@ static int check_tasks(long tasks, char *why, size_t len) {
       return -1;
     }
   }
-  if (total >= 0 && tmax > 0 && total + tasks > tmax) {
-    snprintf(why, len,
-             "skip: kernel.threads-max is %ld with %ld tasks running; this "
-             "configuration needs %ld more",
-             tmax, total, tasks);
-    return -1;
-  }
-  if (total >= 0 && pmax > 0 && total + tasks > pmax) {
-    snprintf(why, len,
-             "skip: kernel.pid_max is %ld with %ld tasks running; this "
-             "configuration needs %ld more",
-             pmax, total, tasks);
-    return -1;
+  for (int i = 0; i < 2 && total >= 0; i++) {
+    long lim = i == 0 ? tmax : pmax;
+    if (lim > 0 && total + tasks > lim) {
+      snprintf(why, len,
+               "skip: kernel.%s is %ld with %ld tasks running; this "
+               "configuration needs %ld more",
+               i == 0 ? "threads-max" : "pid_max", lim, total, tasks);
+      return -1;
+    }
   }
   if (cgroup_pids(&max, &cur) == 0 && cur + tasks > max) {
     snprintf(why, len,

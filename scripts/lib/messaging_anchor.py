@@ -1,7 +1,6 @@
 """scripts/messaging-anchor: `perf bench sched messaging` beside
 `sockpair messaging` with the same parameters (see --help)."""
 import argparse
-import json
 import os
 import re
 import shutil
@@ -12,8 +11,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import env as envmod  # noqa: E402
-import record  # noqa: E402
+import export  # noqa: E402
 
 EX_USAGE, EX_UNAVAILABLE, EX_OSERR, EX_CANTCREAT = 64, 69, 71, 73
 TOLERANCE = 0.20  # "agree within 20 %"
@@ -25,12 +23,6 @@ CONFIGS = [
     ("socket thread", ["-t"], ["--transport", "unix-stream", "--thread"]),
     ("pipe thread", ["-p", "-t"], ["--transport", "pipe", "--thread"]),
 ]
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        print("messaging-anchor: %s (see --help)" % message, file=sys.stderr)
-        sys.exit(EX_USAGE)
 
 
 def int_list(text):
@@ -205,46 +197,15 @@ def markdown(env, args, data, perf_why):
     return "\n".join(out) + "\n"
 
 
-def capture_env(repo, cli):
-    class EnvArgs:
-        root, build, compiler, cflags, merge = "/", None, None, None, []
-    ea = EnvArgs()
-    ea.repo = repo
-    bdir = os.path.dirname(os.path.dirname(os.path.abspath(cli)))
-    if os.path.exists(os.path.join(bdir, "CMakeCache.txt")):
-        ea.build = bdir
-    return envmod.capture(ea)
-
-
-def store(args, env, doc, md):
-    kernel = args.kernel or (env.get("kernel") or {}).get("release")
-    if not kernel or kernel == envmod.ABSENT:
-        kernel = os.uname().release
-    host = env.get("host") if env.get("host") != envmod.ABSENT else \
-        os.uname().nodename
-    directory = os.path.join(args.results, record.safe_name(kernel, "kernel"))
-    base = "messaging-anchor-%s-%s" % (record.stamp(env),
-                                       record.safe_name(host, "host"))
-    pj = record.atomic_store(directory, base, (json.dumps(
-        doc, indent=2) + "\n").encode("utf-8"), ".json")
-    base = os.path.splitext(os.path.basename(pj))[0]
-    pm = record.atomic_store(directory, base, md.encode("utf-8"), ".md")
-    return pj, pm
-
-
 def main(argv):
-    p = Parser(prog="scripts/messaging-anchor", add_help=False)
-    p.add_argument("--cli", required=True)
+    p = export.Parser(prog="scripts/messaging-anchor", add_help=False)
     p.add_argument("--groups", type=int_list, default=[1, 4])
     p.add_argument("--loops", type=int, default=100)
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--modes", type=lambda s: s.split(","),
                    default=["process", "thread"])
     p.add_argument("--timeout", type=int, default=300)
-    p.add_argument("--results")
-    p.add_argument("--kernel")
-    p.add_argument("--no-perf", action="store_true")
-    p.add_argument("--no-record", action="store_true")
+    export.add_common(p)
     args = p.parse_args(argv)
     if args.loops < 1 or args.rounds < 1 or args.timeout < 1:
         p.error("--loops, --rounds and --timeout want >= 1")
@@ -257,7 +218,7 @@ def main(argv):
         print("messaging-anchor: %s is not an executable sockpair CLI"
               % args.cli, file=sys.stderr)
         return EX_UNAVAILABLE
-    env = capture_env(repo, args.cli)
+    env = export.capture_env(repo, args.cli)
     perf_why = "--no-perf" if args.no_perf else perf_refusal()
     if perf_why:
         print("messaging-anchor: skipping perf: " + perf_why, file=sys.stderr)
@@ -273,19 +234,7 @@ def main(argv):
            "rounds": args.rounds, "cells": data, "sockpair_env": env}
     if perf_why:
         doc["perf_skipped"] = perf_why
-    if args.no_record:
-        sys.stdout.write(md)
-        return 0
-    try:
-        pj, pm = store(args, env, doc, md)
-    except OSError as e:
-        print("messaging-anchor: cannot write the results: %s" % e,
-              file=sys.stderr)
-        return EX_CANTCREAT
-    sys.stdout.write(md)
-    print(pj)
-    print(pm)
-    return 0
+    return export.store_and_print("messaging-anchor", args, env, "messaging-anchor", doc, md)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,16 @@ MSG = re.compile(r"^BM_Messaging/([^/]+)/([^/]+)/groups:(\d+)")
 PAIRS = re.compile(r"^BM_Pairs/([^/]+)/([^/]+)/pairs:(\d+)")
 
 
+# The A-vs-B charts: clustered bars, A beside B.
+VS_STYLE = """set style data histogram
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set grid ytics
+set key below
+set xtics rotate by -30
+"""
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message):
         print("plot: %s (see --help)" % message, file=sys.stderr)
@@ -231,6 +241,27 @@ def xtics(tab):
     return ", ".join("'%d' %d" % (x, x) for x in xs)
 
 
+def two_panels(title, tab, xlabel, left, right, base):
+    """Left: a rate from 0; right: a log-scale figure; x: a log2 count."""
+    gnuplot("""set output '@OUT0@'
+set multiplot layout 1,2 title '%s'
+set logscale x 2
+set xtics (%s)
+set xlabel '%s'
+set grid
+set key top right font ',9'
+set title '%s'
+set yrange [0:*]
+plot %s
+set title '%s'
+set logscale y
+set yrange [*:*]
+plot %s
+unset multiplot
+""" % (title, xtics(tab), xlabel, left[0], left[1], right[0], right[1]),
+            [base])
+
+
 def plot_messaging(tab, title, base, tmp):
     files = line_data(tab, tmp, "msg", (1, 2))
 
@@ -241,22 +272,10 @@ def plot_messaging(tab, title, base, tmp):
                      % (dat, name(t, rows)) for t, dat, rows in files)
     p99 = ", ".join("'%s' using 1:($3/1e3) with linespoints lw 2 title '%s'"
                     % (dat, t) for t, dat, _ in files)
-    gnuplot("""set output '@OUT0@'
-set multiplot layout 1,2 title '%s'
-set logscale x 2
-set xtics (%s)
-set xlabel 'groups (20 senders + 20 receivers each)'
-set grid
-set key top right font ',9'
-set title 'messages delivered per second (thousands)'
-set yrange [0:*]
-plot %s
-set title 'per-message delivery latency p99 (ms, log scale)'
-set logscale y
-set yrange [*:*]
-plot %s
-unset multiplot
-""" % (title, xtics(tab), rate, p99), [base])
+    two_panels(title, tab, "groups (20 senders + 20 receivers each)",
+               ("messages delivered per second (thousands)", rate),
+               ("per-message delivery latency p99 (ms, log scale)", p99),
+               base)
 
 
 def plot_pairs(tab, title, base, tmp):
@@ -265,22 +284,10 @@ def plot_pairs(tab, title, base, tmp):
                     % (dat, t) for t, dat, _ in files)
     eff = ", ".join("'%s' using 1:3 with linespoints lw 2 title '%s'"
                     % (dat, t) for t, dat, _ in files)
-    gnuplot("""set output '@OUT0@'
-set multiplot layout 1,2 title '%s'
-set logscale x 2
-set xtics (%s)
-set xlabel 'ping-pong pairs at once'
-set grid
-set key top right font ',9'
-set title 'aggregate round trips per second (thousands)'
-set yrange [0:*]
-plot %s
-set title 'scaling efficiency: aggregate / (n x 1 pair), log scale'
-set logscale y
-set yrange [*:*]
-plot %s
-unset multiplot
-""" % (title, xtics(tab), agg, eff), [base])
+    two_panels(title, tab, "ping-pong pairs at once",
+               ("aggregate round trips per second (thousands)", agg),
+               ("scaling efficiency: aggregate / (n x 1 pair), log scale",
+                eff), base)
 
 
 def pick(tab_a, tab_b, x, col):
@@ -317,16 +324,10 @@ def plot_vs_contention(ma, mb, pa, pb, name_a, name_b, groups, pairs, base,
                       "columnhead, '' using 3 title columnhead" % (title, dat))
     gnuplot("""set output '@OUT0@'
 set multiplot layout 1,%d title 'kernel A: %s   vs   kernel B: %s'
-set style data histogram
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set grid ytics
-set key below
-set xtics rotate by -30
-set yrange [0:*]
+%sset yrange [0:*]
 %s
 unset multiplot
-""" % (len(panels), name_a, name_b, "\n".join(panels)), [base])
+""" % (len(panels), name_a, name_b, VS_STYLE, "\n".join(panels)), [base])
 
 
 def plot_vs(la, lb, ta, tb, name_a, name_b, size, base, tmp):
@@ -348,19 +349,13 @@ def plot_vs(la, lb, ta, tb, name_a, name_b, size, base, tmp):
                 f.write("%s %s %s\n" % (t, num(a), num(b)))
     gnuplot("""set output '@OUT0@'
 set multiplot layout 1,2 title 'kernel A: %s   vs   kernel B: %s'
-set style data histogram
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set grid ytics
-set key below
-set xtics rotate by -30
-set title 'latency p50, processes, same CPU (us)'
+%sset title 'latency p50, processes, same CPU (us)'
 set yrange [0:*]
 plot '%s' using 2:xtic(1) title columnhead, '' using 3 title columnhead
 set title 'throughput, %d B messages, same CPU (GB/s)'
 plot '%s' using 2:xtic(1) title columnhead, '' using 3 title columnhead
 unset multiplot
-""" % (name_a, name_b, dat, size, dat2), [base])
+""" % (name_a, name_b, VS_STYLE, dat, size, dat2), [base])
 
 
 def plot_contention(smp, mode, label, base, tmp):
