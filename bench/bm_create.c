@@ -21,11 +21,11 @@
 #define TCP_ITERATIONS 500
 
 static void bm_create(sb_state *st, void *arg) {
-  const struct bt_transport *t = arg;
-  struct bt_chan c;
+  const struct sh_transport *t = arg;
+  struct sh_chan c;
   if (bt_chan_open_st(st, t, &c) != 0)
     return; /* skipped with the kernel's reason, or failed */
-  bt_chan_close(&c);
+  sh_chan_close(&c);
   while (sb_keep_running(st)) {
     int fds[2];
     int err =
@@ -67,10 +67,10 @@ static void bm_raw_pipe2(sb_state *st, void *arg) {
 
 void bm_create_register(void) {
   char name[128];
-  for (size_t i = 0; i < bt_ntransports; i++) {
-    const struct bt_transport *t = &bt_transports[i];
+  for (size_t i = 0; i < sh_ntransports; i++) {
+    const struct sh_transport *t = &sh_transports[i];
     sb_bench *b;
-    if (t->kind != BT_SOCKET)
+    if (t->create != SH_SOCKETPAIR)
       continue;
     snprintf(name, sizeof(name), "BM_Create/%s", t->name);
     b = sb_register(name, bm_create, (void *)t);

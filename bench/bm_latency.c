@@ -1,10 +1,11 @@
 /*
  * Family 1, latency: ping-pong round trips between the benchmark and an
  * echo peer (a forked child or a thread), pinned to one CPU, two CPUs or
- * not at all. Every round trip is timed with clock_gettime and reported
- * as manual time; the percentiles and the mean are computed from all the
- * samples of the run, and the context switches per round trip come from
- * getrusage on both sides (the child / thread counts its own).
+ * not at all: the harness's ping-pong (sh_pingpong_run), the one `sockpair
+ * pingpong` runs. Every round trip is timed with clock_gettime and
+ * reported as manual time; the percentiles and the mean are computed from
+ * all the samples of the run, and the context switches per round trip
+ * come from getrusage on both sides (the child / thread counts its own).
  *
  *   BM_Latency/<transport>/<process|thread>/<same-cpu|diff-cpu|unpinned>
  *     /bytes:<n>/manual_time
@@ -13,191 +14,92 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bench.h"
 
 static const int64_t sizes[] = {1, 64, 4096};
-static const int64_t eventfd_sizes[] = {8}; /* an eventfd carries a u64 */
 
 struct lat_case {
-  const struct bt_transport *t;
-  enum bt_mode mode;
-  enum bt_pin pin;
+  const struct sh_transport *t;
+  enum sh_mode mode;
+  enum sh_pin pin;
 };
 
 #define MAX_CASES 256
 static struct lat_case cases[MAX_CASES];
 static size_t ncases;
 
-struct echo_arg {
-  const struct bt_transport *t;
-  int rfd, wfd;
-  size_t size;
-  int64_t n;
-  char *buf;
-  enum bt_mode mode;
-};
-
-/* SP_BENCH_PEER_HANG=N: the echo peer stops answering after N round
- * trips and blocks for good, so the tests can prove that a stuck peer
- * fails its benchmark in bounded time instead of hanging the run. */
-static int64_t hang_after = -1;
-
-static void hang(void) {
-  for (;;)
-    pause(); /* a cancellation point; a child dies by alarm or SIGKILL */
+static void on_rtt(void *st, int64_t ns) {
+  sb_set_iteration_time(st, (double)ns * 1e-9);
 }
 
-static int64_t csw_of(enum bt_mode mode) {
-  return mode == BT_THREAD ? bt_csw_thread() : bt_csw_self();
-}
-
-/* The peer: says it is ready, then echoes n messages. */
-static void echo(void *arg, struct bt_report *rep) {
-  struct echo_arg *a = arg;
-  int64_t c0 = csw_of(a->mode);
-  int err = bt_send(a->t, a->wfd, a->buf, 1);
-  for (int64_t i = 0; err == 0 && i < a->n; i++) {
-    if (i == hang_after)
-      hang();
-    err = bt_recv(a->t, a->rfd, a->buf, a->size);
-    if (err == 0)
-      err = bt_send(a->t, a->wfd, a->buf, a->size);
-  }
-  rep->csw = csw_of(a->mode) - c0;
-  rep->err = err;
-  if (err != 0)
-    snprintf(rep->what, sizeof(rep->what), "echo");
-}
-
-struct run {
-  sb_state *st;
-  const struct lat_case *c;
-  struct bt_chan chan;
-  struct bt_peer peer;
-  struct echo_arg echo;
-  char *buf;
-  double *samples;
-  size_t size;
-  int64_t n;
-};
-
-/* The timed loop; 0, or a negative errno with the benchmark failed. */
-static int ping_pong(struct run *r, int64_t *csw) {
-  const struct bt_transport *t = r->c->t;
-  int rfd = r->chan.rfd[0], wfd = r->chan.wfd[0];
-  int64_t c0, i = 0;
-  int err = bt_recv(t, rfd, r->buf, 1); /* the peer is ready */
-  if (err != 0) {
-    bt_fail(r->st, "waiting for the peer", err);
-    return err;
-  }
-  c0 = csw_of(r->c->mode);
-  while (sb_keep_running(r->st)) {
-    int64_t t0 = bt_now_ns(), t1;
-    err = bt_send(t, wfd, r->buf, r->size);
-    if (err == 0)
-      err = bt_recv(t, rfd, r->buf, r->size);
-    if (err != 0) {
-      bt_fail(r->st, "ping-pong", err);
-      return err;
-    }
-    t1 = bt_now_ns();
-    r->samples[i] = (double)(t1 - t0) * 1e-9;
-    sb_set_iteration_time(r->st, r->samples[i]);
-    i++;
-  }
-  *csw = csw_of(r->c->mode) - c0;
-  return 0;
-}
-
-static void report(struct run *r, int64_t csw_self, int64_t csw_peer,
-                   const struct bt_cpus *cpus) {
-  struct bt_stats s;
+static void report(sb_state *st, const struct sh_pingpong *pp,
+                   const struct sh_cpus *cpus) {
+  struct sh_stats s;
   char label[64];
-  double n = (double)r->n;
-  bt_stats_compute(r->samples, (size_t)r->n, &s);
-  bt_stats_report(r->st, &s);
-  sb_counter(r->st, "csw_per_rt", (double)(csw_self + csw_peer) / n, 0);
-  sb_counter(r->st, "csw_self_per_rt", (double)csw_self / n, 0);
-  sb_counter(r->st, "csw_peer_per_rt", (double)csw_peer / n, 0);
-  sb_items_processed(r->st, r->n);
-  bt_cpus_label(cpus, label, sizeof(label));
-  sb_label(r->st, label);
+  double n = (double)pp->done;
+  sh_stats_compute(pp->rtt_ns, (size_t)pp->done, &s);
+  bt_stats_report(st, &s);
+  sb_counter(st, "csw_per_rt", (double)(pp->csw_self + pp->csw_peer) / n, 0);
+  sb_counter(st, "csw_self_per_rt", (double)pp->csw_self / n, 0);
+  sb_counter(st, "csw_peer_per_rt", (double)pp->csw_peer / n, 0);
+  sb_items_processed(st, pp->done);
+  sh_cpus_label(cpus, label, sizeof(label));
+  sb_label(st, label);
 }
 
-static int start_peer(struct run *r, const struct bt_cpus *cpus) {
-  int close_in_child[2] = {r->chan.rfd[0], r->chan.wfd[0]};
-  int err;
-  r->echo =
-      (struct echo_arg){r->c->t, r->chan.rfd[1],   r->chan.wfd[1], r->size,
-                        r->n,    r->buf + r->size, r->c->mode};
-  err = bt_peer_start(&r->peer, r->c->mode, cpus->peer,
-                      bt_deadline_s(r->n, r->size), close_in_child, 2, echo,
-                      &r->echo);
+static void run_case(sb_state *st, struct sh_pingpong *pp, struct sh_chan *c,
+                     const struct sh_cpus *cpus) {
+  int err = sh_pin_self(cpus->self);
   if (err != 0) {
-    bt_fail(r->st, r->c->mode == BT_THREAD ? "pthread_create" : "fork", err);
-    return err;
-  }
-  if (r->c->mode == BT_PROCESS)
-    bt_chan_close_end(&r->chan, 1);
-  return 0;
-}
-
-static void run_case(struct run *r, const struct bt_cpus *cpus) {
-  struct bt_report rep;
-  char msg[256];
-  int64_t csw = 0;
-  int err = bt_pin_self(cpus->self);
-  if (err != 0) {
-    bt_fail(r->st, "sched_setaffinity", err);
+    bt_fail(st, "sched_setaffinity", err);
     return;
   }
-  if (start_peer(r, cpus) != 0)
-    return;
-  bt_watchdog_arm(bt_watchdog_s(r->n, r->size));
-  err = ping_pong(r, &csw);
-  bt_watchdog_disarm();
-  if (bt_peer_finish(&r->peer, err != 0, &rep, msg, sizeof(msg)) != 0) {
-    sb_skip_with_error(r->st, msg);
-    return;
-  }
-  if (err == 0)
-    report(r, csw, rep.csw, cpus);
+  bt_watchdog_arm(bt_watchdog_s(pp->run.count, pp->run.size));
+  err = sh_pingpong_run(pp, c);
+  sh_deadline_disarm();
+  if (err != 0)
+    bt_run_failed(st, &pp->run, err);
+  else
+    report(st, pp, cpus);
 }
 
 static void bm_latency(sb_state *st, void *arg) {
-  struct run r;
-  struct bt_cpus cpus;
-  char why[128];
-  memset(&r, 0, sizeof(r));
-  r.st = st;
-  r.c = arg;
-  r.size = (size_t)sb_range(st, 0);
-  r.n = sb_max_iterations(st);
-  if (bt_cpus_pick(r.c->pin, &cpus, why, sizeof(why)) != 0) {
-    sb_skip_with_error(st, why);
+  const struct lat_case *lc = arg;
+  struct sh_pingpong pp;
+  struct sh_chan chan;
+  struct sh_cpus cpus;
+  char why[128], msg[160];
+  int err;
+  memset(&pp, 0, sizeof(pp));
+  bt_run_init(&pp.run, st, lc->t);
+  pp.mode = lc->mode;
+  pp.on_rtt = on_rtt;
+  pp.hang_after = bt_peer_hang_after();
+  err = sh_cpus_pick(lc->pin, &cpus, why, sizeof(why));
+  if (err != 0) {
+    /* One CPU cannot hold a diff-cpu case: a documented skip. */
+    snprintf(msg, sizeof(msg), "%s: %s", err == -EINVAL ? "skip" : "error",
+             why);
+    sb_skip_with_error(st, msg);
     return;
   }
-  r.buf = calloc(2, r.size);
-  r.samples = malloc((size_t)r.n * sizeof(double));
-  if (!r.buf || !r.samples) {
+  pp.run.peer_cpu = cpus.peer;
+  pp.rtt_ns = malloc((size_t)pp.run.count * sizeof(*pp.rtt_ns));
+  if (!pp.rtt_ns) {
     bt_fail(st, "malloc", -ENOMEM);
-    goto out;
+    return;
   }
-  if (bt_chan_open_st(st, r.c->t, &r.chan) != 0)
-    goto out;
-  run_case(&r, &cpus);
-  bt_chan_close(&r.chan);
-  bt_unpin_self();
-out:
-  free(r.buf);
-  free(r.samples);
+  if (bt_chan_open_st(st, lc->t, &chan) == 0) {
+    run_case(st, &pp, &chan, &cpus);
+    sh_chan_close(&chan);
+    sh_unpin_self();
+  }
+  free(pp.rtt_ns);
 }
 
-static void add(const struct bt_transport *t, enum bt_mode mode,
-                enum bt_pin pin, const int64_t *sz, size_t nsz) {
+static void add(const struct sh_transport *t, enum sh_mode mode,
+                enum sh_pin pin, const int64_t *sz, size_t nsz) {
   static const char *const arg_names[] = {"bytes"};
   char name[128];
   for (size_t i = 0; i < nsz && ncases < MAX_CASES; i++) {
@@ -205,7 +107,7 @@ static void add(const struct bt_transport *t, enum bt_mode mode,
     sb_bench *b;
     *c = (struct lat_case){t, mode, pin};
     snprintf(name, sizeof(name), "BM_Latency/%s/%s/%s", t->name,
-             bt_mode_names[mode], bt_pin_names[pin]);
+             sh_mode_names[mode], sh_pin_names[pin]);
     b = sb_register(name, bm_latency, c);
     sb_args(b, &sz[i], 1);
     sb_arg_names(b, arg_names, 1);
@@ -215,15 +117,14 @@ static void add(const struct bt_transport *t, enum bt_mode mode,
 }
 
 void bm_latency_register(void) {
-  const char *v = getenv("SP_BENCH_PEER_HANG");
-  if (v)
-    hang_after = strtoll(v, NULL, 10);
-  for (size_t i = 0; i < bt_ntransports; i++) {
-    const struct bt_transport *t = &bt_transports[i];
-    for (int mode = BT_PROCESS; mode <= BT_THREAD; mode++)
-      for (int pin = BT_PIN_SAME; pin <= BT_PIN_NONE; pin++) {
-        if (t->kind == BT_EVENTFD)
-          add(t, mode, pin, eventfd_sizes, 1);
+  for (size_t i = 0; i < sh_ntransports; i++) {
+    const struct sh_transport *t = &sh_transports[i];
+    /* An eventfd carries one count: its one size. */
+    int64_t counter_size = (int64_t)t->max_message;
+    for (int mode = SH_PROCESS; mode <= SH_THREAD; mode++)
+      for (int pin = SH_PIN_SAME; pin <= SH_PIN_NONE; pin++) {
+        if (t->create == SH_EVENTFDS)
+          add(t, mode, pin, &counter_size, 1);
         else
           add(t, mode, pin, sizes, 3);
       }

@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "bench.h"
-#include "harness/messaging.h"
+#include "messaging.h"
 
 #define FDS 20             /* hackbench's senders and receivers per group */
 #define MSG_SIZE 100       /* hackbench's DATASIZE */
@@ -52,54 +52,54 @@ struct totals {
   int64_t expected, delivered, rounds;
   int64_t csw;
   double fairness;
-  double *lat;
+  int64_t *lat; /* ns */
   size_t nlat, cap;
 };
 
-static void add_round(struct totals *t, const struct bt_msg_result *r) {
+static void add_round(struct totals *t, const struct sh_msg_result *r) {
   t->expected += r->expected;
   t->delivered += r->delivered;
   t->csw += r->csw;
   t->fairness += r->fairness;
   t->rounds++;
   if (t->lat && t->nlat + r->nlat <= t->cap) {
-    memcpy(t->lat + t->nlat, r->lat, r->nlat * sizeof(double));
+    memcpy(t->lat + t->nlat, r->lat, r->nlat * sizeof(int64_t));
     t->nlat += r->nlat;
   }
 }
 
 static void report(sb_state *st, const struct bm_contention_case *c,
-                   struct totals *t, const struct bt_msg_config *cfg) {
-  struct bt_stats s;
+                   struct totals *t, const struct sh_msg_config *cfg) {
+  struct sh_stats s;
   char label[64];
   double d = (double)t->delivered;
-  bt_stats_compute(t->lat, t->nlat, &s);
+  sh_stats_compute(t->lat, t->nlat, &s);
   bt_stats_report(st, &s);
   sb_items_processed(st, t->delivered);
   sb_bytes_processed(st, t->delivered * (int64_t)cfg->size);
   sb_counter(st, "csw_per_msg", d > 0 ? (double)t->csw / d : 0, 0);
   sb_counter(st, "fairness", t->fairness / (double)t->rounds, 0);
-  if (c->t->lossy)
+  if (c->t->may_drop)
     sb_counter(
         st, "loss_pct",
         100.0 * (double)(t->expected - t->delivered) / (double)t->expected, 0);
   snprintf(label, sizeof(label), "loops=%d tasks=%ld", cfg->loops,
-           bt_msg_tasks(cfg));
+           sh_msg_tasks(cfg));
   sb_label(st, label);
 }
 
 static void run(sb_state *st, const struct bm_contention_case *c,
-                const struct bt_msg_config *cfg, struct totals *t) {
-  struct bt_msg *m;
-  struct bt_msg_result res;
+                const struct sh_msg_config *cfg, struct totals *t) {
+  struct sh_msg *m;
+  struct sh_msg_result res;
   char why[320];
   int failed = 0;
-  if (bt_msg_open(&m, cfg, why, sizeof(why)) != 0) {
+  if (sh_msg_open(&m, cfg, why, sizeof(why)) != 0) {
     sb_skip_with_error(st, why);
     return;
   }
   while (sb_keep_running(st)) {
-    if (bt_msg_round(m, &res, why, sizeof(why)) != 0) {
+    if (sh_msg_round(m, &res, why, sizeof(why)) != 0) {
       sb_skip_with_error(st, why);
       failed = 1;
       break;
@@ -107,7 +107,7 @@ static void run(sb_state *st, const struct bm_contention_case *c,
     sb_set_iteration_time(st, (double)res.span_ns * 1e-9);
     add_round(t, &res);
   }
-  if (bt_msg_close(m, why, sizeof(why)) != 0 && !failed) {
+  if (sh_msg_close(m, why, sizeof(why)) != 0 && !failed) {
     sb_skip_with_error(st, why);
     failed = 1;
   }
@@ -117,23 +117,23 @@ static void run(sb_state *st, const struct bm_contention_case *c,
 
 static void bm_messaging(sb_state *st, void *arg) {
   const struct bm_contention_case *c = arg;
-  struct bt_msg_config cfg = {
+  struct sh_msg_config cfg = {
       c->t,     c->mode, (int)sb_range(st, 0), FDS, bm_contention.loops,
       MSG_SIZE, 0};
   struct totals t;
-  struct bt_chan probe;
+  struct sh_chan probe;
   size_t per = (size_t)cfg.groups * FDS * FDS * (size_t)cfg.loops;
   int64_t iters = sb_max_iterations(st);
   /* A transport the kernel refuses: skipped with its reason. */
   if (bt_chan_open_st(st, c->t, &probe) != 0)
     return;
-  bt_chan_close(&probe);
+  sh_chan_close(&probe);
   /* The latencies of as many rounds as LAT_CAP holds (one at least). */
   memset(&t, 0, sizeof(t));
   t.cap = per * (size_t)(iters < 1 ? 1 : iters);
   if (t.cap > (size_t)LAT_CAP)
     t.cap = per > (size_t)LAT_CAP ? per : (size_t)LAT_CAP / per * per;
-  t.lat = malloc(t.cap * sizeof(double));
+  t.lat = malloc(t.cap * sizeof(int64_t));
   if (!t.lat) {
     bt_fail(st, "malloc", -ENOMEM);
     return;
@@ -148,7 +148,7 @@ void bm_contention_add(const char *family, struct bm_contention_case *c,
                        sb_fn fn, const char *arg, const int64_t *vals, int n) {
   char name[128];
   snprintf(name, sizeof(name), "%s/%s/%s", family, c->t->name,
-           c->mode == BT_CREW_THREAD ? "thread" : "process");
+           c->mode == SH_THREAD ? "thread" : "process");
   for (int i = 0; i < n; i++) {
     sb_bench *b = sb_register(name, fn, c);
     sb_args(b, &vals[i], 1);
@@ -161,8 +161,8 @@ void bm_contention_add(const char *family, struct bm_contention_case *c,
 void bm_messaging_register(void) {
   size_t n = 0;
   for (size_t i = 0; i < NTRANSPORTS; i++) {
-    const struct bt_transport *t = bt_transport_find(transports[i]);
-    for (int mode = BT_CREW_PROCESS; t && mode <= BT_CREW_THREAD; mode++) {
+    const struct sh_transport *t = sh_transport_find(transports[i]);
+    for (int mode = SH_PROCESS; t && mode <= SH_THREAD; mode++) {
       cases[n] = (struct bm_contention_case){t, mode};
       bm_contention_add("BM_Messaging", &cases[n++], bm_messaging, "groups",
                         bm_contention.groups, bm_contention.ngroups);

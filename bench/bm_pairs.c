@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "harness/crew.h"
+#include "crew.h"
 #include "sockpair.h"
 
 #define MSG_SIZE 64
@@ -50,39 +50,39 @@ struct pairs {
   const struct bm_contention_case *c;
   int n;
   size_t size, cap;
-  struct bt_crew crew;
-  struct bt_chan *chans;
+  struct sh_crew crew;
+  struct sh_chan *chans;
   struct task_arg *args;
   /* shared */
   _Atomic uint32_t *active; /* pingers taking part in this round */
   struct slot *slots;
-  double *samples;    /* cap per pinger */
+  int64_t *samples;   /* cap per pinger, ns */
   int64_t hang_after; /* SP_BENCH_PEER_HANG: pair 1's echo stops */
   int pipes_closed;   /* by unblock() */
 };
 
-static int timed_round_trips(struct bt_crew_ctl *ctl, struct pairs *p, int i,
+static int timed_round_trips(struct sh_crew_ctl *ctl, struct pairs *p, int i,
                              uint32_t r) {
   char buf[MSG_SIZE];
-  const struct bt_transport *t = p->c->t;
+  const struct sh_transport *t = p->c->t;
   struct slot *s = &p->slots[i];
-  double *samp = p->samples + (size_t)i * p->cap;
+  int64_t *samp = p->samples + (size_t)i * p->cap;
   int rfd = p->chans[i].rfd[0], wfd = p->chans[i].wfd[0];
   int64_t n = 0, last = 0;
-  while (!bt_crew_stopped(ctl, r)) {
-    int64_t t0 = bt_now_ns();
-    int err = bt_send(t, wfd, buf, p->size);
+  while (!sh_crew_stopped(ctl, r)) {
+    int64_t t0 = sh_now_ns();
+    int err = sh_send(t, wfd, buf, p->size);
     if (err == 0)
-      err = bt_recv(t, rfd, buf, p->size);
+      err = sh_recv(t, rfd, buf, p->size);
     if (err != 0) {
       snprintf(s->what, sizeof(s->what), "round trip");
       return err;
     }
-    last = bt_now_ns();
+    last = sh_now_ns();
     if (n < (int64_t)p->cap)
-      samp[n] = (double)(last - t0) * 1e-9;
+      samp[n] = last - t0;
     if (n++ == 0)
-      bt_crew_mark(ctl);
+      sh_crew_mark(ctl);
     atomic_store_explicit(&s->live, n, memory_order_relaxed);
   }
   s->nsamp = n < (int64_t)p->cap ? n : (int64_t)p->cap;
@@ -93,43 +93,43 @@ static int timed_round_trips(struct bt_crew_ctl *ctl, struct pairs *p, int i,
   return 0;
 }
 
-static int pinger(struct bt_crew_ctl *ctl, void *arg) {
+static int pinger(struct sh_crew_ctl *ctl, void *arg) {
   struct task_arg *a = arg;
   struct pairs *p = a->p;
   struct slot *s = &p->slots[a->i];
-  for (uint32_t r = 1; bt_crew_gate(ctl, r); r++) {
+  for (uint32_t r = 1; sh_crew_gate(ctl, r); r++) {
     s->count = s->nsamp = 0;
     atomic_store(&s->live, 0);
     if ((uint32_t)a->i < atomic_load(p->active)) {
       int err = timed_round_trips(ctl, p, a->i, r);
       if (err != 0) {
-        if (!bt_crew_aborted(ctl)) /* else it is the abort's echo */
+        if (!sh_crew_aborted(ctl)) /* else it is the abort's echo */
           s->err = err;
-        bt_crew_fail(ctl);
+        sh_crew_fail(ctl);
         return 2;
       }
     }
     atomic_store(&s->done, r);
-    bt_crew_done(ctl);
+    sh_crew_done(ctl);
   }
   return 0;
 }
 
 /* The other end: echoes until its pinger's end closes or the crew ends
  * (an eventfd never closes: the teardown kills or cancels it). */
-static int echo(struct bt_crew_ctl *ctl, void *arg) {
+static int echo(struct sh_crew_ctl *ctl, void *arg) {
   struct task_arg *a = arg;
   struct pairs *p = a->p;
-  const struct bt_transport *t = p->c->t;
+  const struct sh_transport *t = p->c->t;
   int rfd = p->chans[a->i].rfd[1], wfd = p->chans[a->i].wfd[1];
   char buf[MSG_SIZE];
-  for (int64_t k = 0; !bt_crew_aborted(ctl); k++) {
+  for (int64_t k = 0; !sh_crew_aborted(ctl); k++) {
     int err;
     if (a->i == 0 && k == p->hang_after)
-      bt_crew_hang(ctl); /* the stuck-peer test */
-    err = bt_recv(t, rfd, buf, p->size);
+      sh_crew_hang(ctl); /* the stuck-peer test */
+    err = sh_recv(t, rfd, buf, p->size);
     if (err == 0)
-      err = bt_send(t, wfd, buf, p->size);
+      err = sh_send(t, wfd, buf, p->size);
     if (err != 0)
       return 0; /* the pinger's end is gone: the run is over */
   }
@@ -137,8 +137,8 @@ static int echo(struct bt_crew_ctl *ctl, void *arg) {
 }
 
 static int start_pair(struct pairs *p, int i, char *why, size_t len) {
-  struct bt_chan *ch = &p->chans[i];
-  int err = bt_chan_open(p->c->t, ch);
+  struct sh_chan *ch = &p->chans[i];
+  int err = sh_chan_open(p->c->t, ch);
   int close_pinger[2], close_echo[2];
   if (err != 0) {
     snprintf(why, len, "error: pair %d: opening: %s (%s)", i + 1,
@@ -151,17 +151,17 @@ static int start_pair(struct pairs *p, int i, char *why, size_t len) {
   close_echo[1] = ch->wfd[0] != ch->rfd[0] ? ch->wfd[0] : -1;
   p->args[2 * i] = (struct task_arg){p, i};
   p->args[2 * i + 1] = (struct task_arg){p, i};
-  err = bt_crew_spawn(&p->crew, pinger, &p->args[2 * i], close_pinger, 2);
+  err = sh_crew_spawn(&p->crew, pinger, &p->args[2 * i], close_pinger, 2);
   if (err == 0)
-    err = bt_crew_spawn(&p->crew, echo, &p->args[2 * i + 1], close_echo, 2);
-  if (p->c->mode == BT_CREW_PROCESS)
-    bt_chan_close(ch); /* the children have their ends */
+    err = sh_crew_spawn(&p->crew, echo, &p->args[2 * i + 1], close_echo, 2);
+  if (p->c->mode == SH_PROCESS)
+    sh_chan_close(ch); /* the children have their ends */
   if (err == -EAGAIN)
     snprintf(why, len,
              "skip: %s: EAGAIN at task %d of %d: a process or thread limit "
              "(RLIMIT_NPROC, the cgroup's pids.max, kernel.threads-max)",
-             p->c->mode == BT_CREW_THREAD ? "pthread_create" : "fork",
-             p->crew.n + 1, 2 * p->n);
+             p->c->mode == SH_THREAD ? "pthread_create" : "fork", p->crew.n + 1,
+             2 * p->n);
   else if (err != 0)
     snprintf(why, len, "error: starting pair %d: %s (%s)", i + 1,
              sp_err_name(err), sp_strerror(err));
@@ -174,26 +174,26 @@ static void unblock(void *arg) {
   struct pairs *p = arg;
   uint64_t one = 1;
   for (int i = 0; i < p->n; i++) {
-    struct bt_chan *c = &p->chans[i];
+    struct sh_chan *c = &p->chans[i];
     for (int end = 0; end < 2; end++) {
       if (c->wfd[end] < 0)
         continue;
-      if (p->c->t->kind == BT_SOCKET)
+      if (p->c->t->create == SH_SOCKETPAIR)
         shutdown(c->wfd[end], SHUT_RDWR);
-      else if (p->c->t->kind == BT_EVENTFD)
+      else if (p->c->t->create == SH_EVENTFDS)
         (void)!write(c->wfd[end], &one, sizeof(one));
       else
         close(c->wfd[end]); /* the reader sees EOF */
     }
   }
-  p->pipes_closed = p->c->t->kind == BT_PIPE;
+  p->pipes_closed = p->c->t->create == SH_PIPES;
 }
 
 /* The crew: pinger and echo of each pair; only the n pingers take part in
  * rounds. */
 static int open_pairs(struct pairs *p, char *why, size_t len) {
   size_t bytes = 64 + (size_t)p->n * sizeof(struct slot) +
-                 (size_t)p->n * p->cap * sizeof(double);
+                 (size_t)p->n * p->cap * sizeof(int64_t);
   char *shared;
   int err;
   p->chans = calloc((size_t)p->n, sizeof(*p->chans));
@@ -203,8 +203,8 @@ static int open_pairs(struct pairs *p, char *why, size_t len) {
     return -1;
   }
   for (int i = 0; i < p->n; i++)
-    p->chans[i] = (struct bt_chan){{-1, -1}, {-1, -1}};
-  err = bt_crew_init(&p->crew, p->c->mode, 2 * p->n, bytes, (void **)&shared);
+    p->chans[i] = (struct sh_chan){{-1, -1}, {-1, -1}};
+  err = sh_crew_init(&p->crew, p->c->mode, 2 * p->n, bytes, (void **)&shared);
   if (err != 0) {
     snprintf(why, len, "error: the shared memory: %s (%s)", sp_err_name(err),
              sp_strerror(err));
@@ -212,8 +212,8 @@ static int open_pairs(struct pairs *p, char *why, size_t len) {
   }
   p->active = (_Atomic uint32_t *)shared;
   p->slots = (struct slot *)(shared + 64);
-  p->samples = (double *)(shared + 64 + (size_t)p->n * sizeof(struct slot));
-  bt_crew_on_abort(&p->crew, unblock, p);
+  p->samples = (int64_t *)(shared + 64 + (size_t)p->n * sizeof(struct slot));
+  sh_crew_on_abort(&p->crew, unblock, p);
   for (int i = 0; i < p->n; i++)
     if (start_pair(p, i, why, len) != 0)
       return -1;
@@ -222,11 +222,11 @@ static int open_pairs(struct pairs *p, char *why, size_t len) {
 
 static void close_pairs(struct pairs *p) {
   if (p->crew.ctl)
-    bt_crew_end(&p->crew, 1);
+    sh_crew_end(&p->crew, 1);
   for (int i = 0; p->chans && i < p->n; i++) {
     if (p->pipes_closed)
       p->chans[i].wfd[0] = p->chans[i].wfd[1] = -1;
-    bt_chan_close(&p->chans[i]);
+    sh_chan_close(&p->chans[i]);
   }
   free(p->chans);
   free(p->args);
@@ -262,10 +262,10 @@ static int timed_round(struct pairs *p, unsigned active, struct window *w,
   int64_t win = (int64_t)bm_contention.window_ms * 1000000;
   unsigned s = getenv("SP_BENCH_WATCHDOG_S") ? bt_deadline_s(0, 0)
                                              : 10 + (unsigned)p->n / 10;
-  struct bt_crew_ctl *ctl = p->crew.ctl;
+  struct sh_crew_ctl *ctl = p->crew.ctl;
   atomic_store(p->active, active);
-  if (bt_crew_round(&p->crew, (unsigned)p->n, win, active,
-                    bt_now_ns() + win + (int64_t)s * 1000000000) != 0) {
+  if (sh_crew_round(&p->crew, (unsigned)p->n, win, active,
+                    sh_now_ns() + win + (int64_t)s * 1000000000) != 0) {
     explain(p, why, len);
     return -1;
   }
@@ -278,7 +278,7 @@ static int timed_round(struct pairs *p, unsigned active, struct window *w,
 
 struct totals {
   struct window one, all;
-  double *rtt;
+  int64_t *rtt; /* ns */
   size_t nrtt, cap;
 };
 
@@ -288,16 +288,16 @@ static void keep_samples(struct pairs *p, struct totals *t) {
     if (t->nrtt + k > t->cap)
       k = t->cap - t->nrtt;
     memcpy(t->rtt + t->nrtt, p->samples + (size_t)i * p->cap,
-           k * sizeof(double));
+           k * sizeof(int64_t));
     t->nrtt += k;
   }
 }
 
 static void report(sb_state *st, const struct pairs *p, struct totals *t) {
-  struct bt_stats s;
+  struct sh_stats s;
   double agg = (double)t->all.rts / ((double)t->all.ns * 1e-9);
   double one = (double)t->one.rts / ((double)t->one.ns * 1e-9);
-  bt_stats_compute(t->rtt, t->nrtt, &s);
+  sh_stats_compute(t->rtt, t->nrtt, &s);
   bt_stats_report(st, &s);
   sb_items_processed(st, t->all.rts);
   sb_counter(st, "rt_per_s_1", one, 0);
@@ -331,32 +331,30 @@ static int iterate(sb_state *st, struct pairs *p, struct totals *t) {
 static void bm_pairs(sb_state *st, void *arg) {
   struct pairs p;
   struct totals t;
-  struct bt_chan probe;
-  const char *hang = getenv("SP_BENCH_PEER_HANG");
+  struct sh_chan probe;
   char why[320];
   int64_t iters = sb_max_iterations(st);
   memset(&p, 0, sizeof(p));
   memset(&t, 0, sizeof(t));
   p.c = arg;
   p.n = (int)sb_range(st, 0);
-  p.size = p.c->t->kind == BT_EVENTFD ? 8 : MSG_SIZE;
+  p.size = p.c->t->create == SH_EVENTFDS ? 8 : MSG_SIZE;
   p.cap = SAMPLES_ALL / (size_t)p.n;
   if (p.cap < SAMPLES_MIN)
     p.cap = SAMPLES_MIN;
-  p.hang_after = hang ? strtoll(hang, NULL, 10) : -1;
+  p.hang_after = bt_peer_hang_after();
   if (bt_chan_open_st(st, p.c->t, &probe) != 0)
     return; /* the kernel has no such transport: skipped with its reason */
-  bt_chan_close(&probe);
-  if (bt_crew_limits(p.c->mode, 2L * p.n,
-                     p.c->mode == BT_CREW_THREAD ? 4L * p.n : 4, why,
-                     sizeof(why)) != 0) {
+  sh_chan_close(&probe);
+  if (sh_crew_limits(p.c->mode, 2L * p.n, p.c->mode == SH_THREAD ? 4L * p.n : 4,
+                     why, sizeof(why)) != 0) {
     sb_skip_with_error(st, why);
     return;
   }
   t.cap = p.cap * (size_t)p.n * (size_t)(iters < 1 ? 1 : iters);
   if (t.cap > 8 * (size_t)SAMPLES_ALL)
     t.cap = 8 * (size_t)SAMPLES_ALL;
-  t.rtt = malloc(t.cap * sizeof(double));
+  t.rtt = malloc(t.cap * sizeof(int64_t));
   if (!t.rtt)
     bt_fail(st, "malloc", -ENOMEM);
   else if (open_pairs(&p, why, sizeof(why)) != 0)
@@ -369,9 +367,9 @@ static void bm_pairs(sb_state *st, void *arg) {
 
 void bm_pairs_register(void) {
   size_t n = 0;
-  for (size_t i = 0; i < bt_ntransports && n + 2 <= 64; i++)
-    for (int mode = BT_CREW_PROCESS; mode <= BT_CREW_THREAD; mode++) {
-      cases[n] = (struct bm_contention_case){&bt_transports[i], mode};
+  for (size_t i = 0; i < sh_ntransports && n + 2 <= 64; i++)
+    for (int mode = SH_PROCESS; mode <= SH_THREAD; mode++) {
+      cases[n] = (struct bm_contention_case){&sh_transports[i], mode};
       bm_contention_add("BM_Pairs", &cases[n++], bm_pairs, "pairs",
                         bm_contention.pairs, bm_contention.npairs);
     }

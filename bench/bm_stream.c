@@ -26,7 +26,7 @@ enum api { API_RAW, API_STREAM };
 static const char *const api_names[] = {"raw", "stream"};
 
 struct st_case {
-  const struct bt_transport *t;
+  const struct sh_transport *t;
   enum api api;
   int bulk;
 };
@@ -139,7 +139,7 @@ struct peer_arg {
 };
 
 /* The echo child of the line ping-pong, with the benchmark's api. */
-static void line_echo(void *arg, struct bt_report *rep) {
+static void line_echo(void *arg, struct sh_report *rep) {
   struct peer_arg *a = arg;
   struct end e;
   ssize_t r = end_open(&e, a->c->api, &a->rfd, &a->wfd, a->timeout_s);
@@ -157,7 +157,7 @@ static void line_echo(void *arg, struct bt_report *rep) {
 }
 
 /* The writing child of the bulk read: always raw writes. */
-static void bulk_source(void *arg, struct bt_report *rep) {
+static void bulk_source(void *arg, struct sh_report *rep) {
   struct peer_arg *a = arg;
   ssize_t r = raw_write_all(a->wfd, a->buf, 1); /* ready */
   for (int64_t i = 0; r >= 0 && i < a->n; i++)
@@ -170,8 +170,8 @@ static void bulk_source(void *arg, struct bt_report *rep) {
 struct run {
   sb_state *st;
   const struct st_case *c;
-  struct bt_chan chan;
-  struct bt_peer peer;
+  struct sh_chan chan;
+  struct sh_peer peer;
   struct peer_arg parg;
   struct end e;
   char *buf;
@@ -184,13 +184,13 @@ static ssize_t line_loop(struct run *r) {
   memset(r->buf, 'x', r->size - 1);
   r->buf[r->size - 1] = '\n';
   while (got >= 0 && sb_keep_running(r->st)) {
-    int64_t t0 = bt_now_ns();
+    int64_t t0 = sh_now_ns();
     got = end_write(&r->e, r->buf, r->size);
     if (got >= 0)
       got = end_gets(&r->e, r->buf, r->size + 1);
     if (got >= 0 && (size_t)got != r->size)
       got = -EPROTO;
-    sb_set_iteration_time(r->st, (double)(bt_now_ns() - t0) * 1e-9);
+    sb_set_iteration_time(r->st, (double)(sh_now_ns() - t0) * 1e-9);
   }
   return got < 0 ? got : 0;
 }
@@ -198,14 +198,14 @@ static ssize_t line_loop(struct run *r) {
 static ssize_t bulk_loop(struct run *r) {
   ssize_t got = end_read(&r->e, r->buf, 1); /* ready */
   while (got >= 0 && sb_keep_running(r->st)) {
-    int64_t t0 = bt_now_ns();
+    int64_t t0 = sh_now_ns();
     size_t left = r->size;
     while (got >= 0 && left > 0) {
       got = end_read(&r->e, r->buf, left);
       if (got > 0)
         left -= (size_t)got;
     }
-    sb_set_iteration_time(r->st, (double)(bt_now_ns() - t0) * 1e-9);
+    sb_set_iteration_time(r->st, (double)(sh_now_ns() - t0) * 1e-9);
   }
   return got < 0 ? got : 0;
 }
@@ -217,14 +217,14 @@ static int start(struct run *r) {
   r->parg =
       (struct peer_arg){r->c, r->chan.rfd[1], r->chan.wfd[1],      r->size,
                         r->n, timeout_s,      r->buf + r->size + 1};
-  err = bt_peer_start(&r->peer, BT_PROCESS, -1, (unsigned)timeout_s,
+  err = sh_peer_start(&r->peer, SH_PROCESS, -1, (unsigned)timeout_s,
                       close_in_child, 2, r->c->bulk ? bulk_source : line_echo,
                       &r->parg);
   if (err != 0) {
     bt_fail(r->st, "fork", err);
     return err;
   }
-  bt_chan_close_end(&r->chan, 1);
+  sh_chan_close_end(&r->chan, 1);
   err = end_open(&r->e, r->c->api, &r->chan.rfd[0], &r->chan.wfd[0],
                  (int64_t)bt_watchdog_s(r->n, r->size));
   if (err != 0) {
@@ -234,14 +234,14 @@ static int start(struct run *r) {
   return 0;
 }
 
-static void run_case(struct run *r, const struct bt_cpus *cpus) {
+static void run_case(struct run *r, const struct sh_cpus *cpus) {
   char label[48];
-  struct bt_report rep;
+  struct sh_report rep;
   char msg[256];
   ssize_t err;
   if (start(r) != 0) {
     end_close(&r->e);
-    bt_peer_finish(&r->peer, 1, &rep, msg, sizeof(msg));
+    sh_peer_finish(&r->peer, 1, &rep, msg, sizeof(msg));
     return;
   }
   bt_watchdog_arm(bt_watchdog_s(r->n, r->size));
@@ -250,21 +250,21 @@ static void run_case(struct run *r, const struct bt_cpus *cpus) {
     bt_fail(r->st, r->c->bulk ? "bulk read" : "line ping-pong", (int)err);
   /* The bulk child may still be writing what nobody will read. */
   end_close(&r->e);
-  bt_chan_close_end(&r->chan, 0);
-  if (bt_peer_finish(&r->peer, err < 0, &rep, msg, sizeof(msg)) != 0)
-    sb_skip_with_error(r->st, msg);
-  bt_watchdog_disarm();
+  sh_chan_close_end(&r->chan, 0);
+  if (sh_peer_finish(&r->peer, err < 0, &rep, msg, sizeof(msg)) != 0)
+    bt_peer_failed(r->st, msg);
+  sh_deadline_disarm();
   if (err >= 0) {
     sb_items_processed(r->st, r->n);
     sb_bytes_processed(r->st, r->n * (int64_t)r->size);
-    bt_cpus_label(cpus, label, sizeof(label));
+    sh_cpus_label(cpus, label, sizeof(label));
     sb_label(r->st, label);
   }
 }
 
 static void bm_stream(sb_state *st, void *arg) {
   struct run r;
-  struct bt_cpus cpus;
+  struct sh_cpus cpus;
   char why[128];
   int err;
   memset(&r, 0, sizeof(r));
@@ -272,7 +272,7 @@ static void bm_stream(sb_state *st, void *arg) {
   r.c = arg;
   r.size = (size_t)sb_range(st, 0);
   r.n = sb_max_iterations(st);
-  bt_cpus_pick(BT_PIN_SAME, &cpus, why, sizeof(why));
+  sh_cpus_pick(SH_PIN_SAME, &cpus, why, sizeof(why));
   r.buf = calloc(2, r.size + 1);
   if (!r.buf) {
     bt_fail(st, "malloc", -ENOMEM);
@@ -280,13 +280,13 @@ static void bm_stream(sb_state *st, void *arg) {
   }
   if (bt_chan_open_st(st, r.c->t, &r.chan) != 0)
     goto out;
-  err = bt_pin_self(cpus.self); /* the child inherits it */
+  err = sh_pin_self(cpus.self); /* the child inherits it */
   if (err != 0)
     bt_fail(st, "sched_setaffinity", err);
   else
     run_case(&r, &cpus);
-  bt_chan_close(&r.chan);
-  bt_unpin_self();
+  sh_chan_close(&r.chan);
+  sh_unpin_self();
 out:
   free(r.buf);
 }
@@ -298,7 +298,7 @@ static void add(const char *family, const char *transport, int bulk,
   for (int api = API_RAW; api <= API_STREAM && ncases < MAX_CASES; api++) {
     struct st_case *c = &cases[ncases++];
     sb_bench *b;
-    *c = (struct st_case){bt_transport_find(transport), api, bulk};
+    *c = (struct st_case){sh_transport_find(transport), api, bulk};
     snprintf(name, sizeof(name), "%s/%s/%s", family, transport, api_names[api]);
     b = sb_register(name, bm_stream, c);
     sb_args(b, &size, 1);

@@ -8,14 +8,12 @@ int main(int argc, char **argv) {
   int err = bm_contention_flags(&argc, argv);
   if (err != 0)
     return err;
-  bt_signals_init();
+  sh_signals_init();
   bt_test_hooks_init();
   bm_latency_register();
   bm_throughput_register();
   bm_create_register();
-#ifdef SP_BENCH_STREAM
   bm_stream_register();
-#endif
   bm_floors_register();
   bm_messaging_register();
   bm_pairs_register();

@@ -2,41 +2,29 @@
 #ifndef SP_STREAM_UTIL_H
 #define SP_STREAM_UTIL_H
 
+#include "harness.h"
 #include "test.h"
 
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* A cell the stream layer is tested on. */
-typedef struct cell {
-  const char *name;
-  int domain;
-  int type;
-  int protocol;
-  int stream;   /* byte stream (no message boundaries) */
-  int reliable; /* peer close is visible (STREAM, SEQPACKET) */
-} cell;
-
-static const cell cells[] = {
-    {"unix-stream", SP_PF_UNIX, SP_SOCK_STREAM, 0, 1, 1},
-    {"unix-dgram", SP_PF_UNIX, SP_SOCK_DGRAM, 0, 0, 0},
-    {"unix-seqpacket", SP_PF_UNIX, SP_SOCK_SEQPACKET, 0, 0, 1},
-    {"tcp4", SP_PF_INET, SP_SOCK_STREAM, SP_IPPROTO_TCP, 1, 1},
-    {"tcp6", SP_PF_INET6, SP_SOCK_STREAM, SP_IPPROTO_TCP, 1, 1},
-    {"udp4", SP_PF_INET, SP_SOCK_DGRAM, SP_IPPROTO_UDP, 0, 0},
-    {"udp6", SP_PF_INET6, SP_SOCK_DGRAM, SP_IPPROTO_UDP, 0, 0},
-};
-#define NCELLS ((int)(sizeof(cells) / sizeof(cells[0])))
+/* The cells the stream layer is tested on: the harness's transports
+ * (bytestream, close_visible, max_message...); sp_pair makes the socket
+ * pairs among them, in the table's order (unix-stream first). */
+typedef struct sh_transport cell;
+static const cell *const cells = sh_transports;
+#define NCELLS ((int)sh_ntransports)
 
 /* Every blocking call of a test is bounded: 5 s unless the test says. */
 #define TEST_TIMEOUT_US (5 * 1000000LL)
 
 /* Opens a pair for c with a bounded timeout on both ends; 0 if the cell
- * cannot run here (no IPv6), after saying so. */
+ * is not a socket pair, or cannot run here (no IPv6, after saying so). */
 static int open_cell(const cell *c, sp_stream *p[2]) {
   int err;
 
+  if (c->create != SH_SOCKETPAIR)
+    return 0;
   if (c->domain == SP_PF_INET6 && !sp_test_have_ipv6()) {
     fprintf(stderr, "%s: no IPv6 loopback, cell skipped\n", c->name);
     return 0;
@@ -84,24 +72,21 @@ static int64_t elapsed_ms(int64_t start_us) {
 /* Forks a child that runs fn(arg) and _exits 0 (or 1 if fn fails): a
  * writer that blocks while the parent reads. */
 static pid_t spawn(void (*fn)(void *), void *arg) {
-  pid_t pid;
+  pid_t pid = sh_fork(30, NULL, 0);
 
-  fflush(stdout);
-  fflush(stderr);
-  pid = fork();
   ASSERT(pid >= 0);
   if (pid == 0) {
-    alarm(30);
     fn(arg);
     _exit(0);
   }
   return pid;
 }
 
+/* The child must exit 0 within 30 s (else it is killed). */
 static void reap(pid_t pid) {
   int status;
 
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_OK(sh_reap(pid, 30 * 1000000000LL, &status));
   ASSERT(WIFEXITED(status));
   ASSERT_EQ(WEXITSTATUS(status), 0);
 }

@@ -187,7 +187,7 @@ TEST(one_mib_line_stream_cells) {
     ssize_t n;
     pid_t pid;
 
-    if (!cells[i].stream || !open_cell(&cells[i], p))
+    if (!cells[i].bytestream || !open_cell(&cells[i], p))
       continue;
     pid = spawn(big_writer, p[0]);
     n = sp_stream_getline(p[1], &line, &cap);
@@ -247,7 +247,7 @@ TEST(partial_line_at_eof_after_close) {
     sp_stream *p[2];
     char buf[64];
 
-    if (!cells[i].reliable || !open_cell(&cells[i], p))
+    if (!cells[i].close_visible || !open_cell(&cells[i], p))
       continue;
     PUT(p[0], "line\nabc");
     ASSERT_OK(sp_stream_close(p[0]));
@@ -269,7 +269,7 @@ TEST(eof_right_after_peer_close) {
     int64_t t0;
     int eof = 0;
 
-    if (!cells[i].reliable || !open_cell(&cells[i], p))
+    if (!cells[i].close_visible || !open_cell(&cells[i], p))
       continue;
     ASSERT_EQ(sp_stream_eof(p[1]), 0); /* alive */
     ASSERT_OK(sp_stream_close(p[0]));
@@ -288,7 +288,7 @@ TEST(eof_after_shutdown_wr) {
     sp_stream *p[2];
     char buf[8];
 
-    if (!cells[i].reliable || !open_cell(&cells[i], p))
+    if (!cells[i].close_visible || !open_cell(&cells[i], p))
       continue;
     PUT(p[0], "last\n");
     ASSERT_OK(sp_stream_shutdown(p[0], SP_SHUT_WR));
@@ -323,7 +323,7 @@ TEST(epipe_on_closed_peer_no_sigpipe) {
     sp_stream *p[2];
     ssize_t n = 0;
 
-    if (!cells[i].reliable || !open_cell(&cells[i], p))
+    if (!cells[i].close_visible || !open_cell(&cells[i], p))
       continue;
     ASSERT_OK(sp_stream_close(p[1]));
     /* TCP accepts a write or two before the peer's RST comes back. */
@@ -355,7 +355,7 @@ TEST(four_mib_nonblocking_write_is_partial) {
     ssize_t more;
     size_t got = 0;
 
-    if (!cells[i].stream || !open_cell(&cells[i], p))
+    if (!cells[i].bytestream || !open_cell(&cells[i], p))
       continue;
     ASSERT_OK(sp_stream_set_blocking(p[0], 0));
     n = sp_stream_write(p[0], data, len);

@@ -9,7 +9,7 @@
  * context switches per message, fairness and (UDP) loss.
  */
 #include "cli.h"
-#include "harness/messaging.h"
+#include "messaging.h"
 #include "sockpair.h"
 
 #include <errno.h>
@@ -19,43 +19,29 @@
 
 #define MAX_TASKS 100000
 
-/* A decimal in [min, max]: 0, or -1. */
-static int parse_num(const char *s, long min, long max, long *out) {
-  char *end;
-  long v;
-  if (!s || !*s)
-    return -1;
-  errno = 0;
-  v = strtol(s, &end, 10);
-  if (errno || *end || v < min || v > max)
-    return -1;
-  *out = v;
-  return 0;
-}
-
 /* One "--name value": 0, or the usage error's exit code. */
-static int parse_value(struct bt_msg_config *c, const char *a,
+static int parse_value(struct sh_msg_config *c, const char *a,
                        const char *val) {
   static const struct {
     const char *flag;
-    long min, max;
+    long long min, max;
   } lim[] = {{"--groups", 1, 10000},
              {"--fds", 1, 1000},
              {"--loops", 1, 10000000},
-             {"--size", BT_MSG_HEADER, 65507},
+             {"--size", SH_MSG_HEADER, 65507},
              {"--timeout", 1, 3600}};
-  long v;
+  long long v;
   if (!strcmp(a, "--transport")) {
-    c->t = bt_transport_find(val);
-    if (!c->t || c->t->kind == BT_EVENTFD)
+    c->t = sh_transport_find(val);
+    if (!c->t || c->t->create == SH_EVENTFDS)
       return cli_usage_error("messaging: unknown transport '%s'", val);
     return 0;
   }
   for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
     if (strcmp(a, lim[i].flag) != 0)
       continue;
-    if (parse_num(val, lim[i].min, lim[i].max, &v) != 0)
-      return cli_usage_error("messaging: %s wants %ld..%ld, not '%s'", a,
+    if (cli_parse_ll(val, lim[i].min, lim[i].max, &v) != 0)
+      return cli_usage_error("messaging: %s wants %lld..%lld, not '%s'", a,
                              lim[i].min, lim[i].max, val);
     if (i == 0)
       c->groups = (int)v;
@@ -73,7 +59,7 @@ static int parse_value(struct bt_msg_config *c, const char *a,
 }
 
 /* 0, -1 after --help, or 64. */
-static int parse(int argc, char **argv, struct bt_msg_config *c) {
+static int parse(int argc, char **argv, struct sh_msg_config *c) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     int err;
@@ -82,7 +68,7 @@ static int parse(int argc, char **argv, struct bt_msg_config *c) {
       return -1;
     }
     if (!strcmp(a, "--thread")) {
-      c->mode = BT_CREW_THREAD;
+      c->mode = SH_THREAD;
       continue;
     }
     if (i + 1 == argc)
@@ -92,31 +78,31 @@ static int parse(int argc, char **argv, struct bt_msg_config *c) {
     if ((err = parse_value(c, a, argv[++i])) != 0)
       return err;
   }
-  if (bt_msg_tasks(c) > MAX_TASKS)
-    return cli_usage_error("messaging: %ld tasks: at most %d", bt_msg_tasks(c),
+  if (sh_msg_tasks(c) > MAX_TASKS)
+    return cli_usage_error("messaging: %ld tasks: at most %d", sh_msg_tasks(c),
                            MAX_TASKS);
   return 0;
 }
 
-static void report(const struct bt_msg_config *c, struct bt_msg_result *r,
+static void report(const struct sh_msg_config *c, struct sh_msg_result *r,
                    int64_t reaped_ns) {
-  struct bt_stats s;
+  struct sh_stats s;
   double span = (double)r->span_ns * 1e-9;
   double d = (double)r->delivered;
-  bt_stats_compute(r->lat, r->nlat, &s);
+  sh_stats_compute(r->lat, r->nlat, &s);
   printf("messaging transport=%s mode=%s groups=%d fds=%d loops=%d size=%zu "
          "tasks=%ld messages=%lld delivered=%lld loss_pct=%.2f "
          "elapsed_s=%.3f reaped_s=%.3f msgs_per_s=%.0f mb_per_s=%.2f "
          "lat_p50_us=%.1f lat_p90_us=%.1f lat_p99_us=%.1f lat_p999_us=%.1f "
          "lat_mean_us=%.1f csw_per_msg=%.3f fairness=%.3f\n",
-         c->t->name, c->mode == BT_CREW_THREAD ? "thread" : "process",
-         c->groups, c->fds, c->loops, c->size, bt_msg_tasks(c),
-         (long long)r->expected, (long long)r->delivered,
+         c->t->name, c->mode == SH_THREAD ? "thread" : "process", c->groups,
+         c->fds, c->loops, c->size, sh_msg_tasks(c), (long long)r->expected,
+         (long long)r->delivered,
          100.0 * (double)(r->expected - r->delivered) / (double)r->expected,
          span, (double)reaped_ns * 1e-9, d / span,
-         d * (double)c->size / span / 1e6, s.p50 * 1e6, s.p90 * 1e6,
-         s.p99 * 1e6, s.p999 * 1e6, s.mean * 1e6, (double)r->csw / d,
-         r->fairness);
+         d * (double)c->size / span / 1e6, (double)s.p50 / 1e3,
+         (double)s.p90 / 1e3, (double)s.p99 / 1e3, (double)s.p999 / 1e3,
+         s.mean / 1e3, (double)r->csw / d, r->fairness);
 }
 
 static int fail(const char *why) {
@@ -126,23 +112,23 @@ static int fail(const char *why) {
 
 int cli_messaging(int argc, char **argv) {
   /* perf bench sched messaging's defaults */
-  struct bt_msg_config c = {
-      bt_transport_find("unix-stream"), BT_CREW_PROCESS, 10, 20, 100, 100, 0};
-  struct bt_msg *m;
-  struct bt_msg_result r;
+  struct sh_msg_config c = {
+      sh_transport_find("unix-stream"), SH_PROCESS, 10, 20, 100, 100, 0};
+  struct sh_msg *m;
+  struct sh_msg_result r;
   char why[320];
   int rc = parse(argc, argv, &c);
   if (rc)
     return rc < 0 ? CLI_EXIT_OK : rc;
   signal(SIGPIPE, SIG_IGN); /* a dead peer is EPIPE, not death */
-  if (bt_msg_open(&m, &c, why, sizeof(why)) != 0)
+  if (sh_msg_open(&m, &c, why, sizeof(why)) != 0)
     return fail(why);
-  if (bt_msg_round(m, &r, why, sizeof(why)) != 0 ||
-      bt_msg_stop(m, why, sizeof(why)) != 0) {
-    bt_msg_free(m);
+  if (sh_msg_round(m, &r, why, sizeof(why)) != 0 ||
+      sh_msg_stop(m, why, sizeof(why)) != 0) {
+    sh_msg_free(m);
     return fail(why);
   }
-  report(&c, &r, bt_now_ns() - r.t_release);
-  bt_msg_free(m);
+  report(&c, &r, sh_now_ns() - r.t_release);
+  sh_msg_free(m);
   return CLI_EXIT_OK;
 }

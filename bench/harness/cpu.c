@@ -1,20 +1,21 @@
 /*
- * CPU pinning for the benchmarks: same-cpu, diff-cpu or unpinned. The
- * CPUs are the first ones the program was allowed to run on, so a
- * taskset around the binary is honoured.
+ * CPU pinning: both ends on one CPU, on two, or left to the scheduler. The
+ * CPUs are the first ones the program was allowed to run on, so a taskset
+ * around it is honoured.
  */
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "harness.h"
 
-const char *const bt_pin_names[3] = {"same-cpu", "diff-cpu", "unpinned"};
+const char *const sh_pin_names[3] = {"same-cpu", "diff-cpu", "unpinned"};
 
 static cpu_set_t initial;
 static int initial_ok;
 
+/* The first two allowed CPUs into out: how many, or -errno. */
 static int allowed_cpus(int out[2]) {
   int n = 0;
   if (!initial_ok) {
@@ -29,31 +30,31 @@ static int allowed_cpus(int out[2]) {
   return n;
 }
 
-int bt_cpus_pick(enum bt_pin pin, struct bt_cpus *cpus, char *why, size_t len) {
+int sh_cpus_pick(enum sh_pin pin, struct sh_cpus *cpus, char *why, size_t len) {
   int cpu[2];
-  int n = allowed_cpus(cpu);
-  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  int n;
   cpus->self = cpus->peer = -1;
-  if (pin == BT_PIN_NONE)
+  if (pin == SH_PIN_NONE)
     return 0;
-  if (n < 1) {
-    snprintf(why, len, "error: sched_getaffinity failed");
-    return -1;
+  n = allowed_cpus(cpu);
+  if (n < 0) {
+    snprintf(why, len, "sched_getaffinity failed");
+    return n;
   }
   cpus->self = cpus->peer = cpu[0];
-  if (pin == BT_PIN_SAME)
+  if (pin == SH_PIN_SAME)
     return 0;
-  if (n < 2 || online < 2) {
-    snprintf(why, len,
-             "skip: diff-cpu needs 2 CPUs; %ld online, %d allowed here", online,
-             n);
-    return -1;
+  if (n < 2) {
+    snprintf(why, len, "diff-cpu needs 2 CPUs; %ld online, %d allowed here",
+             sysconf(_SC_NPROCESSORS_ONLN), n);
+    cpus->self = cpus->peer = -1;
+    return -EINVAL;
   }
   cpus->peer = cpu[1];
   return 0;
 }
 
-int bt_pin_self(int cpu) {
+int sh_pin_self(int cpu) {
   cpu_set_t set;
   if (cpu < 0)
     return 0;
@@ -64,13 +65,13 @@ int bt_pin_self(int cpu) {
   return 0;
 }
 
-void bt_unpin_self(void) {
+void sh_unpin_self(void) {
   int cpu[2];
   if (allowed_cpus(cpu) > 0)
     (void)sched_setaffinity(0, sizeof(initial), &initial);
 }
 
-void bt_cpus_label(const struct bt_cpus *cpus, char *buf, size_t len) {
+void sh_cpus_label(const struct sh_cpus *cpus, char *buf, size_t len) {
   if (cpus->self < 0)
     snprintf(buf, len, "cpus=any");
   else

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,20 +25,14 @@
 #define REAP_NS (5 * 1000000000LL)
 #define POLL_NS (100 * 1000000LL) /* how often a wait looks for dead tasks */
 
-struct bt_task {
-  bt_crew_fn fn;
+struct sh_task {
+  sh_crew_fn fn;
   void *arg;
-  struct bt_crew_ctl *ctl;
+  struct sh_crew_ctl *ctl;
   int status;
 };
 
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-void bt_futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t timeout_ns) {
+void sh_futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t timeout_ns) {
   struct timespec ts;
   if (timeout_ns < 0)
     timeout_ns = 1000000000LL;
@@ -51,52 +44,52 @@ void bt_futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t timeout_ns) {
   (void)syscall(SYS_futex, addr, FUTEX_WAIT, val, &ts, NULL, 0);
 }
 
-void bt_futex_wake(_Atomic uint32_t *addr) {
+void sh_futex_wake(_Atomic uint32_t *addr) {
   (void)syscall(SYS_futex, addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-int bt_crew_gate(struct bt_crew_ctl *ctl, uint32_t r) {
+int sh_crew_gate(struct sh_crew_ctl *ctl, uint32_t r) {
   atomic_fetch_add(&ctl->ready, 1);
-  bt_futex_wake(&ctl->ready);
+  sh_futex_wake(&ctl->ready);
   for (;;) {
     uint32_t g = atomic_load(&ctl->gen);
     if (atomic_load(&ctl->abort) || atomic_load(&ctl->quit))
       return 0;
     if (g >= r)
       return 1;
-    bt_futex_wait(&ctl->gen, g, -1);
+    sh_futex_wait(&ctl->gen, g, -1);
   }
 }
 
-void bt_crew_done(struct bt_crew_ctl *ctl) {
+void sh_crew_done(struct sh_crew_ctl *ctl) {
   atomic_fetch_add(&ctl->done, 1);
-  bt_futex_wake(&ctl->done);
+  sh_futex_wake(&ctl->done);
 }
 
-void bt_crew_mark(struct bt_crew_ctl *ctl) {
+void sh_crew_mark(struct sh_crew_ctl *ctl) {
   atomic_fetch_add(&ctl->marks, 1);
-  bt_futex_wake(&ctl->marks);
+  sh_futex_wake(&ctl->marks);
 }
 
-int bt_crew_stopped(struct bt_crew_ctl *ctl, uint32_t r) {
+int sh_crew_stopped(struct sh_crew_ctl *ctl, uint32_t r) {
   return atomic_load_explicit(&ctl->stop, memory_order_acquire) >= r ||
          atomic_load_explicit(&ctl->abort, memory_order_relaxed);
 }
 
-int bt_crew_aborted(struct bt_crew_ctl *ctl) {
+int sh_crew_aborted(struct sh_crew_ctl *ctl) {
   return atomic_load_explicit(&ctl->abort, memory_order_relaxed) != 0;
 }
 
-void bt_crew_fail(struct bt_crew_ctl *ctl) {
+void sh_crew_fail(struct sh_crew_ctl *ctl) {
   atomic_store(&ctl->failed, 1);
   atomic_store(&ctl->abort, 1);
   atomic_fetch_add(&ctl->gen, 1);
-  bt_futex_wake(&ctl->gen);
-  bt_futex_wake(&ctl->ready); /* the coordinator waits on one of these */
-  bt_futex_wake(&ctl->done);
+  sh_futex_wake(&ctl->gen);
+  sh_futex_wake(&ctl->ready); /* the coordinator waits on one of these */
+  sh_futex_wake(&ctl->done);
 }
 
-int bt_crew_init(struct bt_crew *c, enum bt_crew_mode mode, int cap,
+int sh_crew_init(struct sh_crew *c, enum sh_mode mode, int cap,
                  size_t shared_bytes, void **shared) {
   void *m;
   memset(c, 0, sizeof(*c));
@@ -125,30 +118,17 @@ int bt_crew_init(struct bt_crew *c, enum bt_crew_mode mode, int cap,
   return 0;
 }
 
-static void child_main(struct bt_crew *c, pid_t parent, bt_crew_fn fn,
-                       void *arg, const int *close_fds, int nclose) {
-  /* In the crew's group (the first child leads it), dead with the
-   * parent; the parent's handlers are not ours. */
-  (void)setpgid(0, c->pgid);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != parent)
-    _exit(3); /* the parent died before the line above */
-  signal(SIGALRM, SIG_DFL);
-  signal(SIGCHLD, SIG_DFL);
-  for (int i = 0; i < nclose; i++)
-    if (close_fds[i] >= 0)
-      close(close_fds[i]);
-  _exit(fn(c->ctl, arg));
-}
-
-static int spawn_child(struct bt_crew *c, bt_crew_fn fn, void *arg,
+static int spawn_child(struct sh_crew *c, sh_crew_fn fn, void *arg,
                        const int *close_fds, int nclose) {
-  pid_t parent = getpid();
-  pid_t pid = fork();
+  /* No alarm of its own: a task lives for many rounds, each bounded by
+   * the coordinator, which kills the group when one runs late. */
+  pid_t pid = sh_fork(0, close_fds, nclose);
   if (pid < 0)
-    return -errno;
-  if (pid == 0)
-    child_main(c, parent, fn, arg, close_fds, nclose);
+    return (int)pid;
+  if (pid == 0) {
+    (void)setpgid(0, c->pgid); /* the first child leads the group */
+    _exit(fn(c->ctl, arg));
+  }
   /* Both sides call setpgid: whichever runs first wins the race. */
   if (c->pgid == 0)
     c->pgid = pid;
@@ -158,17 +138,17 @@ static int spawn_child(struct bt_crew *c, bt_crew_fn fn, void *arg,
 }
 
 static void *thread_main(void *p) {
-  struct bt_task *t = p;
+  struct sh_task *t = p;
   t->status = t->fn(t->ctl, t->arg);
   return NULL;
 }
 
-static int spawn_thread(struct bt_crew *c, bt_crew_fn fn, void *arg) {
-  struct bt_task *t = &c->tasks[c->n];
+static int spawn_thread(struct sh_crew *c, sh_crew_fn fn, void *arg) {
+  struct sh_task *t = &c->tasks[c->n];
   pthread_attr_t attr;
   sigset_t block, old;
   int err;
-  *t = (struct bt_task){fn, arg, c->ctl, 0};
+  *t = (struct sh_task){fn, arg, c->ctl, 0};
   if ((err = pthread_attr_init(&attr)) != 0)
     return -err;
   err = pthread_attr_setstacksize(&attr, THREAD_STACK);
@@ -187,26 +167,26 @@ static int spawn_thread(struct bt_crew *c, bt_crew_fn fn, void *arg) {
   return 0;
 }
 
-void bt_crew_on_abort(struct bt_crew *c, void (*unblock)(void *), void *arg) {
+void sh_crew_on_abort(struct sh_crew *c, void (*unblock)(void *), void *arg) {
   c->unblock = unblock;
   c->unblock_arg = arg;
 }
 
-void bt_crew_hang(struct bt_crew_ctl *ctl) {
-  while (!bt_crew_aborted(ctl))
-    bt_futex_wait(&ctl->abort, 0, -1);
+void sh_crew_hang(struct sh_crew_ctl *ctl) {
+  while (!sh_crew_aborted(ctl))
+    sh_futex_wait(&ctl->abort, 0, -1);
 }
 
-int bt_crew_spawn(struct bt_crew *c, bt_crew_fn fn, void *arg,
+int sh_crew_spawn(struct sh_crew *c, sh_crew_fn fn, void *arg,
                   const int *close_in_child, int nclose) {
   if (c->n >= c->cap)
     return -ENOSPC;
-  if (c->mode == BT_CREW_THREAD)
+  if (c->mode == SH_THREAD)
     return spawn_thread(c, fn, arg);
   return spawn_child(c, fn, arg, close_in_child, nclose);
 }
 
-static void describe_exit(struct bt_crew *c, int i, int status) {
+static void describe_exit(struct sh_crew *c, int i, int status) {
   if (WIFSIGNALED(status))
     snprintf(c->err, sizeof(c->err),
              "task %d of %d (pid %d) was killed by "
@@ -221,8 +201,8 @@ static void describe_exit(struct bt_crew *c, int i, int status) {
 
 /* Process mode: a task that died before the end is an error (a clean
  * exit is a task that had nothing more to do). 0 or -1 with c->err. */
-static int check_children(struct bt_crew *c) {
-  if (c->mode != BT_CREW_PROCESS)
+static int check_children(struct sh_crew *c) {
+  if (c->mode != SH_PROCESS)
     return 0;
   for (int i = 0; i < c->n; i++) {
     int status;
@@ -239,11 +219,11 @@ static int check_children(struct bt_crew *c) {
 }
 
 /* Waits until *word has grown by n from base, by deadline_ns. */
-static int wait_count(struct bt_crew *c, _Atomic uint32_t *word, uint32_t base,
+static int wait_count(struct sh_crew *c, _Atomic uint32_t *word, uint32_t base,
                       uint32_t n, int64_t deadline_ns, const char *what) {
   for (;;) {
     uint32_t v = atomic_load(word);
-    int64_t left = deadline_ns - now_ns();
+    int64_t left = deadline_ns - sh_now_ns();
     if (atomic_load(&c->ctl->failed)) {
       snprintf(c->err, sizeof(c->err), "a task failed");
       return -1;
@@ -258,11 +238,11 @@ static int wait_count(struct bt_crew *c, _Atomic uint32_t *word, uint32_t base,
                n, what);
       return -1;
     }
-    bt_futex_wait(word, v, left < POLL_NS ? left : POLL_NS);
+    sh_futex_wait(word, v, left < POLL_NS ? left : POLL_NS);
   }
 }
 
-static int stop_tasks(struct bt_crew *c, int abort);
+static int stop_tasks(struct sh_crew *c, int abort);
 
 static void sleep_until(int64_t t_ns) {
   struct timespec ts = {(time_t)(t_ns / 1000000000), (long)(t_ns % 1000000000)};
@@ -270,9 +250,9 @@ static void sleep_until(int64_t t_ns) {
     ;
 }
 
-int bt_crew_round(struct bt_crew *c, unsigned participants, int64_t window_ns,
+int sh_crew_round(struct sh_crew *c, unsigned participants, int64_t window_ns,
                   unsigned marks, int64_t deadline_ns) {
-  struct bt_crew_ctl *ctl = c->ctl;
+  struct sh_crew_ctl *ctl = c->ctl;
   uint32_t base = atomic_load(&ctl->done), mbase = atomic_load(&ctl->marks);
   int64_t t0;
   c->round++;
@@ -281,16 +261,16 @@ int bt_crew_round(struct bt_crew *c, unsigned participants, int64_t window_ns,
   if (wait_count(c, &ctl->ready, base, participants, deadline_ns,
                  "reached the start") != 0)
     goto fail;
-  t0 = now_ns();
+  t0 = sh_now_ns();
   atomic_store(&ctl->t_release, t0);
   atomic_store(&ctl->gen, c->round);
-  bt_futex_wake(&ctl->gen);
+  sh_futex_wake(&ctl->gen);
   if (window_ns > 0) {
     sleep_until(t0 + window_ns);
     if (wait_count(c, &ctl->marks, mbase, marks, deadline_ns,
                    "made progress") != 0)
       goto fail;
-    atomic_store(&ctl->t_stop, now_ns());
+    atomic_store(&ctl->t_stop, sh_now_ns());
     atomic_store_explicit(&ctl->stop, c->round, memory_order_release);
   }
   if (wait_count(c, &ctl->done, base, participants, deadline_ns, "finished") !=
@@ -302,7 +282,7 @@ fail:
   return -1;
 }
 
-static void kill_all(struct bt_crew *c) {
+static void kill_all(struct sh_crew *c) {
   if (c->pgid > 0)
     kill(-c->pgid, SIGKILL);
   for (int i = 0; i < c->n; i++)
@@ -310,42 +290,31 @@ static void kill_all(struct bt_crew *c) {
       kill(c->pids[i], SIGKILL);
 }
 
-/* Reaps every child: 5 s to leave, then SIGKILL. */
-static int reap_all(struct bt_crew *c, int abort) {
-  int64_t deadline = now_ns() + REAP_NS;
-  struct timespec ms = {0, 1000000};
-  int left, bad = 0;
+/* Reaps every child: 5 s in all to leave, then SIGKILL. */
+static int reap_all(struct sh_crew *c, int abort) {
+  int64_t deadline = sh_now_ns() + REAP_NS;
+  int bad = 0, late = 0;
   if (abort)
     kill_all(c);
-  do {
-    left = 0;
-    for (int i = 0; i < c->n; i++) {
-      int status;
-      pid_t r;
-      if (c->pids[i] <= 0)
-        continue;
-      r = waitpid(c->pids[i], &status, WNOHANG);
-      if (r == 0) {
-        left++;
-        continue;
-      }
-      if (r == c->pids[i] && !abort && !bad &&
-          (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-        describe_exit(c, i, status);
-        bad = 1;
-      }
-      c->pids[i] = 0;
-    }
-    if (left && now_ns() > deadline) {
-      snprintf(c->err, sizeof(c->err),
-               "%d tasks did not leave within 5 s (killed)", left);
+  for (int i = 0; i < c->n; i++) {
+    int64_t left = deadline - sh_now_ns();
+    int status = 0, r;
+    if (c->pids[i] <= 0)
+      continue;
+    r = sh_reap(c->pids[i], left > 0 ? left : 0, &status);
+    late += r == -ETIMEDOUT;
+    if (r == 0 && !abort && !bad &&
+        (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+      describe_exit(c, i, status);
       bad = 1;
-      kill_all(c);
-      deadline = INT64_MAX; /* SIGKILL cannot be ignored: wait for it */
     }
-    if (left)
-      nanosleep(&ms, NULL);
-  } while (left);
+    c->pids[i] = 0;
+  }
+  if (late && !abort && !bad) {
+    snprintf(c->err, sizeof(c->err),
+             "%d tasks did not leave within 5 s (killed)", late);
+    bad = 1;
+  }
   return bad ? -1 : 0;
 }
 
@@ -355,7 +324,8 @@ static int join_one(pthread_t t, int64_t deadline_ns) {
   struct timespec ts;
   int64_t rt;
   clock_gettime(CLOCK_REALTIME, &ts);
-  rt = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + (deadline_ns - now_ns());
+  rt = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec +
+       (deadline_ns - sh_now_ns());
   ts.tv_sec = (time_t)(rt / 1000000000);
   ts.tv_nsec = (long)(rt % 1000000000);
   if (pthread_timedjoin_np(t, NULL, &ts) == 0)
@@ -367,8 +337,8 @@ static int join_one(pthread_t t, int64_t deadline_ns) {
 
 /* Threads leave on their own: at the gate, or (abort) once the caller's
  * unblock hook has woken every blocking call they may be in. */
-static int join_all(struct bt_crew *c, int abort) {
-  int64_t deadline = now_ns() + REAP_NS;
+static int join_all(struct sh_crew *c, int abort) {
+  int64_t deadline = sh_now_ns() + REAP_NS;
   int bad = 0, stuck = 0;
   if (abort && c->unblock)
     c->unblock(c->unblock_arg);
@@ -388,7 +358,7 @@ static int join_all(struct bt_crew *c, int abort) {
 
 /* Ends every task (killed / cancelled if abort) and reaps it; the
  * mapping stays, so the caller can still read why a round failed. */
-static int stop_tasks(struct bt_crew *c, int abort) {
+static int stop_tasks(struct sh_crew *c, int abort) {
   int r;
   if (c->stopped)
     return 0;
@@ -399,15 +369,15 @@ static int stop_tasks(struct bt_crew *c, int abort) {
   }
   atomic_store(&c->ctl->quit, 1);
   atomic_fetch_add(&c->ctl->gen, 1);
-  bt_futex_wake(&c->ctl->gen);
-  if (c->mode == BT_CREW_PROCESS)
+  sh_futex_wake(&c->ctl->gen);
+  if (c->mode == SH_PROCESS)
     r = reap_all(c, abort);
   else
     r = join_all(c, abort);
   return r;
 }
 
-int bt_crew_end(struct bt_crew *c, int abort) {
+int sh_crew_end(struct sh_crew *c, int abort) {
   int had_err = c->err[0] != 0, r;
   if (!c->ctl)
     return had_err ? -1 : 0;

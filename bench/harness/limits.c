@@ -153,7 +153,7 @@ static int check_tasks(long tasks, char *why, size_t len) {
   return 0;
 }
 
-int bt_crew_limits(enum bt_crew_mode mode, long tasks, long fds, char *why,
+int sh_crew_limits(enum sh_mode mode, long tasks, long fds, char *why,
                    size_t len) {
   (void)mode; /* the caller counts what one process holds in each mode */
   if (check_tasks(tasks, why, len) != 0)

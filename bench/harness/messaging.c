@@ -41,15 +41,15 @@ struct send_slot {
 };
 
 struct task_arg {
-  struct bt_msg *m;
+  struct sh_msg *m;
   int group, index;
   char *buf;      /* size bytes, this task's own */
   uint32_t *next; /* receiver: each sender's next sequence number */
 };
 
-struct bt_msg {
-  struct bt_msg_config cfg;
-  struct bt_crew crew;
+struct sh_msg {
+  struct sh_msg_config cfg;
+  struct sh_crew crew;
   int ntasks, nrecv, lock;
   int pipes_closed; /* by unblock() */
   int *rfd, *wfd;   /* per receiver: its read end, the senders' write end */
@@ -61,78 +61,78 @@ struct bt_msg {
   struct recv_slot *rs;
   struct send_slot *ss;
   pthread_mutex_t *locks;
-  double *lat; /* per receiver: fds * loops samples */
-  double *lat_out;
+  int64_t *lat; /* per receiver: fds * loops samples (ns) */
+  int64_t *lat_out;
   int64_t hang_after; /* SP_BENCH_RECEIVER_HANG: the stuck-receiver test */
 };
 
-long bt_msg_tasks(const struct bt_msg_config *cfg) {
+long sh_msg_tasks(const struct sh_msg_config *cfg) {
   return 2L * cfg->groups * cfg->fds;
 }
 
-long bt_msg_fds(const struct bt_msg_config *cfg) {
+long sh_msg_fds(const struct sh_msg_config *cfg) {
   /* A pipe channel is opened as two pipes (one is closed at once). */
   long per_group = 4L * cfg->fds;
-  return cfg->mode == BT_CREW_THREAD ? per_group * cfg->groups : per_group;
+  return cfg->mode == SH_THREAD ? per_group * cfg->groups : per_group;
 }
 
-static int64_t csw_now(enum bt_crew_mode mode) {
-  return mode == BT_CREW_THREAD ? bt_csw_thread() : bt_csw_self();
+static int64_t csw_now(enum sh_mode mode) {
+  return mode == SH_THREAD ? sh_csw_thread() : sh_csw_self();
 }
 
 /* Whether a write of this size can be split (and interleaved with
  * another sender's) by the kernel. */
-static int needs_lock(const struct bt_transport *t, size_t size) {
-  if (t->boundaries)
+static int needs_lock(const struct sh_transport *t, size_t size) {
+  if (!t->bytestream)
     return 0;
-  if (t->kind == BT_SOCKET && t->domain != SP_PF_UNIX)
+  if (t->create == SH_SOCKETPAIR && t->domain != SP_PF_UNIX)
     return 1; /* TCP: tcp_sendmsg waits for memory mid-message */
   return size > PIPE_BUF;
 }
 
 /* Checks one message; 0, 1 (UDP: a late one of an earlier round, to
  * ignore) or a negative errno. */
-static int check_msg(const struct bt_msg *m, const struct hdr *h, uint32_t r,
+static int check_msg(const struct sh_msg *m, const struct hdr *h, uint32_t r,
                      uint32_t *next) {
-  if (m->cfg.t->lossy && h->round < r)
+  if (m->cfg.t->may_drop && h->round < r)
     return 1;
   if (h->round != r || h->sender >= (uint32_t)m->cfg.fds ||
       h->seq >= (uint32_t)m->cfg.loops)
     return -EBADMSG;
-  if (!m->cfg.t->lossy && h->seq != next[h->sender])
+  if (!m->cfg.t->may_drop && h->seq != next[h->sender])
     return -EBADMSG; /* out of order: two writes interleaved */
   next[h->sender] = h->seq + 1;
   return 0;
 }
 
-static int receive_round(struct bt_crew_ctl *ctl, struct bt_msg *m,
+static int receive_round(struct sh_crew_ctl *ctl, struct sh_msg *m,
                          const struct task_arg *a, uint32_t r) {
-  const struct bt_msg_config *cfg = &m->cfg;
+  const struct sh_msg_config *cfg = &m->cfg;
   int k = a->group * cfg->fds + a->index;
   int fd = m->rfd[k];
   char *buf = a->buf;
   uint32_t *next = a->next;
   int64_t expect = (int64_t)cfg->fds * cfg->loops, got = 0, t = 0;
   int64_t c0 = csw_now(cfg->mode);
-  double *lat = m->lat + k * expect;
+  int64_t *lat = m->lat + k * expect;
   struct recv_slot *s = &m->rs[k];
   memset(next, 0, (size_t)cfg->fds * sizeof(*next));
   while (got < expect) {
     struct hdr h;
     int err;
     if (got == m->hang_after && k == 0)
-      bt_crew_hang(ctl); /* until the deadline aborts the round */
-    err = bt_recv(cfg->t, fd, buf, cfg->size); /* UDP: EAGAIN after DRAIN_MS */
+      sh_crew_hang(ctl); /* until the deadline aborts the round */
+    err = sh_recv(cfg->t, fd, buf, cfg->size); /* UDP: EAGAIN after DRAIN_MS */
     if (err == -EAGAIN &&
         atomic_load(&m->senders_done[a->group]) >= (uint32_t)cfg->fds * r)
       break; /* UDP: the senders are done and the queue is drained */
-    if (err == -EAGAIN && !bt_crew_aborted(ctl))
+    if (err == -EAGAIN && !sh_crew_aborted(ctl))
       continue;
     if (err != 0) {
       snprintf(s->what, sizeof(s->what), "recv");
       return err;
     }
-    t = bt_now_ns();
+    t = sh_now_ns();
     memcpy(&h, buf, sizeof(h));
     err = check_msg(m, &h, r, next);
     if (err < 0) {
@@ -141,7 +141,7 @@ static int receive_round(struct bt_crew_ctl *ctl, struct bt_msg *m,
     }
     if (err > 0)
       continue;
-    lat[got++] = (double)(t - h.ts) * 1e-9;
+    lat[got++] = t - h.ts;
     atomic_store_explicit(&s->got, got, memory_order_relaxed);
   }
   s->t_done = t;
@@ -150,7 +150,7 @@ static int receive_round(struct bt_crew_ctl *ctl, struct bt_msg *m,
 }
 
 /* The lock of a receiver's channel, bounded: 0 or a negative errno. */
-static int lock(struct bt_crew_ctl *ctl, pthread_mutex_t *mu) {
+static int lock(struct sh_crew_ctl *ctl, pthread_mutex_t *mu) {
   for (;;) {
     struct timespec ts;
     int err;
@@ -164,14 +164,14 @@ static int lock(struct bt_crew_ctl *ctl, pthread_mutex_t *mu) {
       pthread_mutex_unlock(mu);
       return -EOWNERDEAD;
     }
-    if (err != ETIMEDOUT || bt_crew_aborted(ctl))
+    if (err != ETIMEDOUT || sh_crew_aborted(ctl))
       return err == ETIMEDOUT ? -ECANCELED : -err;
   }
 }
 
-static int send_round(struct bt_crew_ctl *ctl, struct bt_msg *m,
+static int send_round(struct sh_crew_ctl *ctl, struct sh_msg *m,
                       const struct task_arg *a, uint32_t r) {
-  const struct bt_msg_config *cfg = &m->cfg;
+  const struct sh_msg_config *cfg = &m->cfg;
   const int *wfd = &m->wfd[a->group * cfg->fds];
   pthread_mutex_t *locks = m->lock ? &m->locks[a->group * cfg->fds] : NULL;
   struct send_slot *s = &m->ss[a->group * cfg->fds + a->index];
@@ -186,12 +186,12 @@ static int send_round(struct bt_crew_ctl *ctl, struct bt_msg *m,
         snprintf(s->what, sizeof(s->what), "the channel's lock");
         return err;
       }
-      h.ts = bt_now_ns();
+      h.ts = sh_now_ns();
       memcpy(buf, &h, sizeof(h));
-      err = bt_send(cfg->t, wfd[j], buf, cfg->size);
+      err = sh_send(cfg->t, wfd[j], buf, cfg->size);
       if (locks)
         pthread_mutex_unlock(&locks[j]);
-      if (err == -ENOBUFS && cfg->t->lossy)
+      if (err == -ENOBUFS && cfg->t->may_drop)
         continue; /* dropped at the sender: a loss */
       if (err != 0) {
         snprintf(s->what, sizeof(s->what), "send");
@@ -206,34 +206,34 @@ static int send_round(struct bt_crew_ctl *ctl, struct bt_msg *m,
   return 0;
 }
 
-typedef int (*round_fn)(struct bt_crew_ctl *ctl, struct bt_msg *m,
+typedef int (*round_fn)(struct sh_crew_ctl *ctl, struct sh_msg *m,
                         const struct task_arg *a, uint32_t r);
 
 /* A task: one round after another until the crew ends; a failure (its
  * slot says why) ends the round for everyone. */
-static int task_loop(struct bt_crew_ctl *ctl, const struct task_arg *a,
+static int task_loop(struct sh_crew_ctl *ctl, const struct task_arg *a,
                      round_fn fn, int32_t *err) {
-  for (uint32_t r = 1; bt_crew_gate(ctl, r); r++) {
+  for (uint32_t r = 1; sh_crew_gate(ctl, r); r++) {
     int e = fn(ctl, a->m, a, r);
     if (e != 0) {
       /* After an abort, errors are its echo (shut down channels). */
-      if (!bt_crew_aborted(ctl))
+      if (!sh_crew_aborted(ctl))
         *err = e;
-      bt_crew_fail(ctl);
+      sh_crew_fail(ctl);
       return 2;
     }
-    bt_crew_done(ctl);
+    sh_crew_done(ctl);
   }
   return 0;
 }
 
-static int receiver(struct bt_crew_ctl *ctl, void *p) {
+static int receiver(struct sh_crew_ctl *ctl, void *p) {
   const struct task_arg *a = p;
   return task_loop(ctl, a, receive_round,
                    &a->m->rs[a->group * a->m->cfg.fds + a->index].err);
 }
 
-static int sender(struct bt_crew_ctl *ctl, void *p) {
+static int sender(struct sh_crew_ctl *ctl, void *p) {
   const struct task_arg *a = p;
   return task_loop(ctl, a, send_round,
                    &a->m->ss[a->group * a->m->cfg.fds + a->index].err);
@@ -244,8 +244,8 @@ static size_t up(size_t n) {
 }
 
 /* Lays the shared parts out in one mapping. */
-static int map_shared(struct bt_msg *m) {
-  const struct bt_msg_config *cfg = &m->cfg;
+static int map_shared(struct sh_msg *m) {
+  const struct sh_msg_config *cfg = &m->cfg;
   size_t per = (size_t)cfg->fds * (size_t)cfg->loops;
   size_t o_sd = 0, o_rs, o_ss, o_lk, o_lat, total;
   char *base;
@@ -254,19 +254,19 @@ static int map_shared(struct bt_msg *m) {
   o_ss = up(o_rs + (size_t)m->nrecv * sizeof(*m->rs));
   o_lk = up(o_ss + (size_t)m->nrecv * sizeof(*m->ss));
   o_lat = up(o_lk + (m->lock ? (size_t)m->nrecv * sizeof(*m->locks) : 0));
-  total = o_lat + (size_t)m->nrecv * per * sizeof(double);
-  err = bt_crew_init(&m->crew, cfg->mode, m->ntasks, total, (void **)&base);
+  total = o_lat + (size_t)m->nrecv * per * sizeof(int64_t);
+  err = sh_crew_init(&m->crew, cfg->mode, m->ntasks, total, (void **)&base);
   if (err != 0)
     return err;
   m->senders_done = (_Atomic uint32_t *)(base + o_sd);
   m->rs = (struct recv_slot *)(base + o_rs);
   m->ss = (struct send_slot *)(base + o_ss);
   m->locks = (pthread_mutex_t *)(base + o_lk);
-  m->lat = (double *)(base + o_lat);
+  m->lat = (int64_t *)(base + o_lat);
   return 0;
 }
 
-static int init_locks(struct bt_msg *m) {
+static int init_locks(struct sh_msg *m) {
   pthread_mutexattr_t at;
   int err = pthread_mutexattr_init(&at);
   if (err == 0)
@@ -281,26 +281,26 @@ static int init_locks(struct bt_msg *m) {
 
 /* One channel per receiver of group g: the receiver reads rfd, the
  * senders write wfd. 0, or a negative errno with what set. */
-static int open_group(struct bt_msg *m, int g, const char **what) {
-  const struct bt_transport *t = m->cfg.t;
+static int open_group(struct sh_msg *m, int g, const char **what) {
+  const struct sh_transport *t = m->cfg.t;
   struct timeval tv = {0, DRAIN_MS * 1000};
   for (int i = 0; i < m->cfg.fds; i++) {
     int k = g * m->cfg.fds + i;
-    struct bt_chan c;
-    int err = bt_chan_open(t, &c);
+    struct sh_chan c;
+    int err = sh_chan_open(t, &c);
     if (err != 0) {
-      *what = t->kind == BT_SOCKET ? "sp_socketpair" : "pipe2";
+      *what = t->create == SH_SOCKETPAIR ? "sp_socketpair" : "pipe2";
       return err;
     }
     /* One direction: end 0 writes, end 1 reads (a pipe channel's other
      * pipe is not needed). */
     m->wfd[k] = c.wfd[0];
     m->rfd[k] = c.rfd[1];
-    if (t->kind == BT_PIPE) {
+    if (t->create == SH_PIPES) {
       close(c.rfd[0]);
       close(c.wfd[1]);
     }
-    if (t->lossy &&
+    if (t->may_drop &&
         setsockopt(m->rfd[k], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) {
       *what = "setsockopt(SO_RCVTIMEO)";
       return -errno;
@@ -312,11 +312,11 @@ static int open_group(struct bt_msg *m, int g, const char **what) {
 /* Thread mode, on abort: every blocked send and receive returns (a shut
  * down socket says EOF / EPIPE; a pipe whose ends are closed too). */
 static void unblock(void *arg) {
-  struct bt_msg *m = arg;
+  struct sh_msg *m = arg;
   for (int k = 0; k < m->nrecv; k++) {
     if (m->rfd[k] < 0)
       continue;
-    if (m->cfg.t->kind == BT_SOCKET) {
+    if (m->cfg.t->create == SH_SOCKETPAIR) {
       shutdown(m->rfd[k], SHUT_RDWR);
       shutdown(m->wfd[k], SHUT_RDWR);
     } else {
@@ -324,10 +324,10 @@ static void unblock(void *arg) {
       close(m->wfd[k]);
     }
   }
-  m->pipes_closed = m->cfg.t->kind != BT_SOCKET;
+  m->pipes_closed = m->cfg.t->create != SH_SOCKETPAIR;
 }
 
-static void close_group(struct bt_msg *m, int g) {
+static void close_group(struct sh_msg *m, int g) {
   for (int i = 0; i < m->cfg.fds; i++) {
     int k = g * m->cfg.fds + i;
     if (m->rfd[k] >= 0 && !m->pipes_closed)
@@ -340,7 +340,7 @@ static void close_group(struct bt_msg *m, int g) {
 
 /* What a child of group g closes: a receiver (role 0) every descriptor
  * of its group but its own read end, a sender every read end. */
-static int close_list(const struct bt_msg *m, int g, int role, int i,
+static int close_list(const struct sh_msg *m, int g, int role, int i,
                       int *closefds) {
   int n = 0;
   for (int j = 0; j < m->cfg.fds; j++) {
@@ -355,7 +355,7 @@ static int close_list(const struct bt_msg *m, int g, int role, int i,
 
 /* Group g's tasks; in process mode the parent then closes the group's
  * channels (the children have them). */
-static int spawn_group(struct bt_msg *m, int g, int *closefds) {
+static int spawn_group(struct sh_msg *m, int g, int *closefds) {
   int fds = m->cfg.fds, err = 0;
   for (int role = 0; role < 2 && err == 0; role++)
     for (int i = 0; i < fds && err == 0; i++) {
@@ -366,22 +366,22 @@ static int spawn_group(struct bt_msg *m, int g, int *closefds) {
                              m->bufs + ((size_t)role * (size_t)m->nrecv + k) *
                                            m->cfg.size,
                              m->next + k * (size_t)fds};
-      err = bt_crew_spawn(&m->crew, role == 0 ? receiver : sender, a, closefds,
+      err = sh_crew_spawn(&m->crew, role == 0 ? receiver : sender, a, closefds,
                           n);
     }
-  if (m->cfg.mode == BT_CREW_PROCESS)
+  if (m->cfg.mode == SH_PROCESS)
     close_group(m, g);
   return err;
 }
 
-static int start(struct bt_msg *m, char *why, size_t len) {
+static int start(struct sh_msg *m, char *why, size_t len) {
   int *closefds = malloc(2 * (size_t)m->cfg.fds * sizeof(int));
   int err = closefds ? 0 : -ENOMEM;
   const char *what = "malloc";
   for (int g = 0; g < m->cfg.groups && err == 0; g++) {
     err = open_group(m, g, &what);
     if (err == 0) {
-      what = m->cfg.mode == BT_CREW_THREAD ? "pthread_create" : "fork";
+      what = m->cfg.mode == SH_THREAD ? "pthread_create" : "fork";
       err = spawn_group(m, g, closefds);
     }
   }
@@ -395,14 +395,14 @@ static int start(struct bt_msg *m, char *why, size_t len) {
     snprintf(why, len,
              "skip: %s: %s: a descriptor limit (RLIMIT_NOFILE, fs.file-max); "
              "this configuration needs %ld",
-             what, sp_err_name(err), bt_msg_fds(&m->cfg));
+             what, sp_err_name(err), sh_msg_fds(&m->cfg));
   else if (err != 0)
     snprintf(why, len, "error: %s: %s (%s)", what, sp_err_name(err),
              sp_strerror(err));
   return err;
 }
 
-static void free_msg(struct bt_msg *m) {
+static void free_msg(struct sh_msg *m) {
   for (int g = 0; m->rfd && g < m->cfg.groups; g++)
     close_group(m, g);
   free(m->rfd);
@@ -414,22 +414,22 @@ static void free_msg(struct bt_msg *m) {
   free(m);
 }
 
-int bt_msg_open(struct bt_msg **out, const struct bt_msg_config *cfg, char *why,
+int sh_msg_open(struct sh_msg **out, const struct sh_msg_config *cfg, char *why,
                 size_t len) {
-  struct bt_msg *m;
+  struct sh_msg *m;
   const char *hang = getenv("SP_BENCH_RECEIVER_HANG");
   size_t nlat;
   int err;
   *out = NULL;
-  if (cfg->size < BT_MSG_HEADER || cfg->groups < 1 || cfg->fds < 1 ||
+  if (cfg->size < SH_MSG_HEADER || cfg->groups < 1 || cfg->fds < 1 ||
       cfg->loops < 1) {
     snprintf(why, len,
              "error: a message needs >= %d bytes, and groups, fds "
              "and loops >= 1",
-             BT_MSG_HEADER);
+             SH_MSG_HEADER);
     return -1;
   }
-  if (bt_crew_limits(cfg->mode, bt_msg_tasks(cfg), bt_msg_fds(cfg), why, len) !=
+  if (sh_crew_limits(cfg->mode, sh_msg_tasks(cfg), sh_msg_fds(cfg), why, len) !=
       0)
     return -1;
   m = calloc(1, sizeof(*m));
@@ -444,7 +444,7 @@ int bt_msg_open(struct bt_msg **out, const struct bt_msg_config *cfg, char *why,
   m->rfd = malloc((size_t)m->nrecv * sizeof(int));
   m->wfd = malloc((size_t)m->nrecv * sizeof(int));
   m->args = calloc((size_t)m->ntasks, sizeof(*m->args));
-  m->lat_out = malloc(nlat * sizeof(double));
+  m->lat_out = malloc(nlat * sizeof(int64_t));
   m->bufs = calloc((size_t)m->ntasks, cfg->size);
   m->next = malloc((size_t)m->nrecv * (size_t)cfg->fds * sizeof(uint32_t));
   if (!m->rfd || !m->wfd || !m->args || !m->lat_out || !m->bufs || !m->next)
@@ -454,13 +454,13 @@ int bt_msg_open(struct bt_msg **out, const struct bt_msg_config *cfg, char *why,
   if ((err = map_shared(m)) != 0 || (m->lock && (err = init_locks(m)) != 0)) {
     snprintf(why, len, "error: the shared memory: %s (%s)", sp_err_name(err),
              sp_strerror(err));
-    bt_crew_end(&m->crew, 1);
+    sh_crew_end(&m->crew, 1);
     free_msg(m);
     return -1;
   }
-  bt_crew_on_abort(&m->crew, unblock, m);
+  sh_crew_on_abort(&m->crew, unblock, m);
   if (start(m, why, len) != 0) {
-    bt_crew_end(&m->crew, 1);
+    sh_crew_end(&m->crew, 1);
     free_msg(m);
     return -1;
   }
@@ -475,7 +475,7 @@ oom:
 
 /* After a failed round: the first task's own error, else a receiver that
  * fell behind, else the crew's message. */
-static void explain(struct bt_msg *m, char *why, size_t len) {
+static void explain(struct sh_msg *m, char *why, size_t len) {
   int64_t expect = (int64_t)m->cfg.fds * m->cfg.loops;
   for (int k = 0; k < m->nrecv; k++) {
     const char *role = m->rs[k].err ? "receiver" : "sender";
@@ -490,7 +490,7 @@ static void explain(struct bt_msg *m, char *why, size_t len) {
   }
   for (int k = 0; k < m->nrecv; k++) {
     int64_t got = atomic_load(&m->rs[k].got);
-    if (got < expect && !m->cfg.t->lossy) {
+    if (got < expect && !m->cfg.t->may_drop) {
       snprintf(why, len,
                "error: %s; receiver %d of group %d got %lld of "
                "%lld messages",
@@ -502,7 +502,7 @@ static void explain(struct bt_msg *m, char *why, size_t len) {
   snprintf(why, len, "error: %s", m->crew.err);
 }
 
-static void collect(struct bt_msg *m, int64_t t0, struct bt_msg_result *res) {
+static void collect(struct sh_msg *m, int64_t t0, struct sh_msg_result *res) {
   int64_t per = (int64_t)m->cfg.fds * m->cfg.loops;
   int64_t first = INT64_MAX, last = 0;
   memset(res, 0, sizeof(*res));
@@ -511,7 +511,7 @@ static void collect(struct bt_msg *m, int64_t t0, struct bt_msg_result *res) {
     const struct recv_slot *s = &m->rs[k];
     int64_t got = atomic_load(&s->got), d = s->t_done - t0;
     memcpy(m->lat_out + res->nlat, m->lat + k * per,
-           (size_t)got * sizeof(double));
+           (size_t)got * sizeof(int64_t));
     res->nlat += (size_t)got;
     res->delivered += got;
     res->sent += m->ss[k].sent;
@@ -527,17 +527,17 @@ static void collect(struct bt_msg *m, int64_t t0, struct bt_msg_result *res) {
   res->lat = m->lat_out;
 }
 
-int bt_msg_round(struct bt_msg *m, struct bt_msg_result *res, char *why,
+int sh_msg_round(struct sh_msg *m, struct sh_msg_result *res, char *why,
                  size_t len) {
   unsigned s = m->cfg.timeout_s;
   int64_t msgs = (int64_t)m->nrecv * m->cfg.fds * m->cfg.loops;
   int64_t deadline;
   if (s == 0) /* 0.1 ms a message and 1 ms a task: 10x and more */
     s = (unsigned)(10 + msgs / 10000 + m->ntasks / 1000);
-  deadline = bt_now_ns() + (int64_t)s * 1000000000;
+  deadline = sh_now_ns() + (int64_t)s * 1000000000;
   for (int k = 0; k < m->nrecv; k++)
     atomic_store(&m->rs[k].got, 0);
-  if (bt_crew_round(&m->crew, (unsigned)m->ntasks, 0, 0, deadline) != 0) {
+  if (sh_crew_round(&m->crew, (unsigned)m->ntasks, 0, 0, deadline) != 0) {
     explain(m, why, len); /* the tasks are gone; their slots remain */
     return -1;
   }
@@ -549,24 +549,24 @@ int bt_msg_round(struct bt_msg *m, struct bt_msg_result *res, char *why,
   return 0;
 }
 
-int bt_msg_stop(struct bt_msg *m, char *why, size_t len) {
-  if (m->crew.ctl && !m->crew.stopped && bt_crew_end(&m->crew, 0) != 0) {
+int sh_msg_stop(struct sh_msg *m, char *why, size_t len) {
+  if (m->crew.ctl && !m->crew.stopped && sh_crew_end(&m->crew, 0) != 0) {
     snprintf(why, len, "error: %s", m->crew.err);
     return -1;
   }
   return 0;
 }
 
-void bt_msg_free(struct bt_msg *m) {
+void sh_msg_free(struct sh_msg *m) {
   if (!m)
     return;
   if (m->crew.ctl)
-    bt_crew_end(&m->crew, 1);
+    sh_crew_end(&m->crew, 1);
   free_msg(m);
 }
 
-int bt_msg_close(struct bt_msg *m, char *why, size_t len) {
-  int r = m ? bt_msg_stop(m, why, len) : 0;
-  bt_msg_free(m);
+int sh_msg_close(struct sh_msg *m, char *why, size_t len) {
+  int r = m ? sh_msg_stop(m, why, len) : 0;
+  sh_msg_free(m);
   return r;
 }

@@ -16,28 +16,28 @@
  * a lock around each write. UDP may drop: a receiver stops when its
  * senders are done and nothing more arrives, and the loss is counted.
  */
-#ifndef SP_BENCH_MESSAGING_H
-#define SP_BENCH_MESSAGING_H
+#ifndef SP_HARNESS_MESSAGING_H
+#define SP_HARNESS_MESSAGING_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bench.h"
 #include "crew.h"
+#include "harness.h"
 
-#define BT_MSG_HEADER 24 /* the smallest message: time, round, sender, seq */
+#define SH_MSG_HEADER 24 /* the smallest message: time, round, sender, seq */
 
-struct bt_msg_config {
-  const struct bt_transport *t;
-  enum bt_crew_mode mode;
+struct sh_msg_config {
+  const struct sh_transport *t;
+  enum sh_mode mode;
   int groups, fds, loops;
   size_t size;
   unsigned timeout_s; /* a round's bound; 0: from the work (generous) */
 };
 
-/* One round. lat (seconds, nlat of them) stays valid until the next
- * round or bt_msg_close(). */
-struct bt_msg_result {
+/* One round. lat (ns, nlat of them) stays valid until the next
+ * round or sh_msg_close(). */
+struct sh_msg_result {
   int64_t t_release; /* CLOCK_MONOTONIC ns: every task released */
   int64_t span_ns;   /* release -> last receiver's last message */
   int64_t expected;  /* messages the senders were to deliver */
@@ -45,30 +45,30 @@ struct bt_msg_result {
   int64_t delivered; /* messages the receivers got */
   int64_t csw;       /* context switches of every task in the round */
   double fairness;   /* slowest / fastest receiver's completion time */
-  double *lat;
+  int64_t *lat;
   size_t nlat;
 };
 
-struct bt_msg;
+struct sh_msg;
 
 /* Checks the limits, opens every channel and starts every task. 0, or
  * -1 with why: "skip: ..." (a limit, or the kernel has no such
  * transport) or "error: ...". */
-int bt_msg_open(struct bt_msg **m, const struct bt_msg_config *cfg, char *why,
+int sh_msg_open(struct sh_msg **m, const struct sh_msg_config *cfg, char *why,
                 size_t len);
 /* One round: 0, or -1 with "error: ..." in why (the run is then over:
- * every task gone; bt_msg_close() still frees it). */
-int bt_msg_round(struct bt_msg *m, struct bt_msg_result *res, char *why,
+ * every task gone; sh_msg_close() still frees it). */
+int sh_msg_round(struct sh_msg *m, struct sh_msg_result *res, char *why,
                  size_t len);
 /* Ends every task (they leave at the gate) and reaps it; the last
  * result stays valid. 0, or -1 with why (a task that failed). */
-int bt_msg_stop(struct bt_msg *m, char *why, size_t len);
+int sh_msg_stop(struct sh_msg *m, char *why, size_t len);
 /* Frees everything (tasks still running are killed first). */
-void bt_msg_free(struct bt_msg *m);
-/* bt_msg_stop() then bt_msg_free(). */
-int bt_msg_close(struct bt_msg *m, char *why, size_t len);
+void sh_msg_free(struct sh_msg *m);
+/* sh_msg_stop() then sh_msg_free(). */
+int sh_msg_close(struct sh_msg *m, char *why, size_t len);
 /* The tasks and descriptors a configuration needs. */
-long bt_msg_tasks(const struct bt_msg_config *cfg);
-long bt_msg_fds(const struct bt_msg_config *cfg);
+long sh_msg_tasks(const struct sh_msg_config *cfg);
+long sh_msg_fds(const struct sh_msg_config *cfg);
 
-#endif /* SP_BENCH_MESSAGING_H */
+#endif /* SP_HARNESS_MESSAGING_H */

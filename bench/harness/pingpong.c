@@ -1,0 +1,116 @@
+/*
+ * The ping-pong of `sockpair pingpong` and BM_Latency: the caller sends
+ * size bytes, an echo peer (a child or a thread) sends them back, and each
+ * round trip is timed with the monotonic clock. The peer says it is ready
+ * first, so its start-up is not in the first sample; both ends count their
+ * own context switches over the round trips only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "sockpair.h"
+
+struct echo {
+  const struct sh_pingpong *pp;
+  int rfd, wfd;
+  char *buf;
+};
+
+static int64_t csw_of(enum sh_mode mode) {
+  return mode == SH_THREAD ? sh_csw_thread() : sh_csw_self();
+}
+
+/* The stuck peer of the failure-path tests: blocks for good. */
+static void hang(void) {
+  for (;;)
+    pause(); /* a cancellation point; a child dies by alarm or SIGKILL */
+}
+
+/* The peer: says it is ready, then echoes count messages. */
+static void echo(void *arg, struct sh_report *rep) {
+  struct echo *e = arg;
+  const struct sh_pingpong *pp = e->pp;
+  int64_t c0 = csw_of(pp->mode);
+  int err = sh_send(pp->run.t, e->wfd, e->buf, 1);
+  for (int64_t i = 0; err == 0 && i < pp->run.count; i++) {
+    if (i == pp->hang_after)
+      hang();
+    err = sh_recv(pp->run.t, e->rfd, e->buf, pp->run.size);
+    if (err == 0)
+      err = sh_send(pp->run.t, e->wfd, e->buf, pp->run.size);
+  }
+  rep->csw = csw_of(pp->mode) - c0;
+  rep->err = err;
+  if (err != 0)
+    snprintf(rep->what, sizeof(rep->what), "echo");
+}
+
+/* The timed loop; 0, or a negative errno and pp->run.failed. */
+static int loop(struct sh_pingpong *pp, const struct sh_chan *c, char *buf) {
+  int rfd = c->rfd[0], wfd = c->wfd[0];
+  int64_t c0, start;
+  int err = sh_recv(pp->run.t, rfd, buf, 1); /* the peer is ready */
+  if (err != 0) {
+    pp->run.failed = "waiting for the peer";
+    return err;
+  }
+  c0 = csw_of(pp->mode);
+  start = sh_now_ns();
+  while (sh_run_more(&pp->run, pp->done)) {
+    int64_t t0 = sh_now_ns(), ns;
+    err = sh_send(pp->run.t, wfd, buf, pp->run.size);
+    if (err == 0)
+      err = sh_recv(pp->run.t, rfd, buf, pp->run.size);
+    ns = sh_now_ns() - t0;
+    if (err == 0 && sh_deadline_passed())
+      err = SP_ETIMEDOUT;
+    if (err != 0) {
+      pp->run.failed = "ping-pong";
+      return err;
+    }
+    pp->rtt_ns[pp->done++] = ns;
+    if (pp->on_rtt)
+      pp->on_rtt(pp->run.ctx, ns);
+  }
+  pp->elapsed_ns = sh_now_ns() - start;
+  pp->csw_self = csw_of(pp->mode) - c0;
+  return 0;
+}
+
+int sh_pingpong_run(struct sh_pingpong *pp, struct sh_chan *c) {
+  int close_in_child[2] = {c->rfd[0], c->wfd[0]};
+  struct sh_peer peer;
+  struct sh_report rep;
+  struct echo e;
+  char *buf = calloc(2, pp->run.size);
+  int err;
+  pp->done = pp->elapsed_ns = pp->csw_self = pp->csw_peer = 0;
+  pp->run.failed = NULL;
+  pp->run.msg[0] = '\0';
+  if (!buf) {
+    pp->run.failed = "malloc";
+    return -ENOMEM;
+  }
+  e = (struct echo){pp, c->rfd[1], c->wfd[1], buf + pp->run.size};
+  err = sh_peer_start(&peer, pp->mode, pp->run.peer_cpu, pp->run.peer_timeout_s,
+                      close_in_child, 2, echo, &e);
+  if (err != 0) {
+    pp->run.failed = pp->mode == SH_THREAD ? "pthread_create" : "fork";
+    free(buf);
+    return err;
+  }
+  if (pp->mode == SH_PROCESS)
+    sh_chan_close_end(c, 1);
+  err = loop(pp, c, buf);
+  if (sh_peer_finish(&peer, err != 0, &rep, pp->run.msg, sizeof(pp->run.msg)) !=
+      0) {
+    pp->run.failed = "peer";
+    err = -ECHILD;
+  }
+  pp->csw_peer = rep.csw;
+  free(buf);
+  return err;
+}
