@@ -53,7 +53,8 @@ static int parse_pin(cli_ipc_opts *o, const char *val) {
 }
 
 /* One "--name value" option: 0, or the usage error's exit code. */
-static int parse_option(cli_ipc_opts *o, const char *a, const char *val) {
+static int parse_option(void *ctx, const char *a, const char *val) {
+  cli_ipc_opts *o = ctx;
   long long v;
 
   if (!strcmp(a, "--transport")) {
@@ -83,22 +84,32 @@ static int parse_option(cli_ipc_opts *o, const char *a, const char *val) {
   return 0;
 }
 
-int cli_ipc_parse(int argc, char **argv, cli_ipc_opts *o) {
+int cli_parse_opts(int argc, char **argv, const char *cmd,
+                   const char *const *bare, cli_option_fn fn, void *ctx) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    int err;
+    int err, is_bare = 0;
 
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       cli_usage(stdout);
       return -1;
     }
-    if (i + 1 == argc)
-      return cli_usage_error("%s: unknown option '%s' or missing value", o->cmd,
+    for (int k = 0; bare && bare[k] && !is_bare; k++)
+      is_bare = !strcmp(a, bare[k]);
+    if (!is_bare && i + 1 == argc)
+      return cli_usage_error("%s: unknown option '%s' or missing value", cmd,
                              a);
-    err = parse_option(o, a, argv[++i]);
+    err = fn(ctx, a, is_bare ? NULL : argv[++i]);
     if (err)
       return err;
   }
+  return 0;
+}
+
+int cli_ipc_parse(int argc, char **argv, cli_ipc_opts *o) {
+  int err = cli_parse_opts(argc, argv, o->cmd, NULL, parse_option, o);
+  if (err)
+    return err;
   if (!o->t)
     o->t = find_transport("unix-stream");
   return 0;

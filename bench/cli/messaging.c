@@ -19,9 +19,9 @@
 
 #define MAX_TASKS 100000
 
-/* One "--name value": 0, or the usage error's exit code. */
-static int parse_value(struct sh_msg_config *c, const char *a,
-                       const char *val) {
+/* One "--name value" (or --thread): 0, or the usage error's exit code. */
+static int parse_value(void *ctx, const char *a, const char *val) {
+  struct sh_msg_config *c = ctx;
   static const struct {
     const char *flag;
     long long min, max;
@@ -31,6 +31,10 @@ static int parse_value(struct sh_msg_config *c, const char *a,
              {"--size", SH_MSG_HEADER, 65507},
              {"--timeout", 1, 3600}};
   long long v;
+  if (!val) { /* the one bare flag */
+    c->mode = SH_THREAD;
+    return 0;
+  }
   if (!strcmp(a, "--transport")) {
     c->t = sh_transport_find(val);
     if (!c->t || c->t->create == SH_EVENTFDS)
@@ -60,24 +64,10 @@ static int parse_value(struct sh_msg_config *c, const char *a,
 
 /* 0, -1 after --help, or 64. */
 static int parse(int argc, char **argv, struct sh_msg_config *c) {
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int err;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      cli_usage(stdout);
-      return -1;
-    }
-    if (!strcmp(a, "--thread")) {
-      c->mode = SH_THREAD;
-      continue;
-    }
-    if (i + 1 == argc)
-      return cli_usage_error("messaging: unknown option '%s' or missing "
-                             "value",
-                             a);
-    if ((err = parse_value(c, a, argv[++i])) != 0)
-      return err;
-  }
+  static const char *const bare[] = {"--thread", NULL};
+  int err = cli_parse_opts(argc, argv, "messaging", bare, parse_value, c);
+  if (err)
+    return err;
   if (sh_msg_tasks(c) > MAX_TASKS)
     return cli_usage_error("messaging: %ld tasks: at most %d", sh_msg_tasks(c),
                            MAX_TASKS);

@@ -21,7 +21,6 @@
 
 #include "harness.h"
 
-
 /* The control block, in memory shared with the children. Counters are
  * cumulative over rounds, so nothing is ever reset under a task's feet. */
 struct sh_crew_ctl {
