@@ -235,6 +235,10 @@ static void close_pairs(struct pairs *p) {
 /* The first pinger's own error, else one that did not finish (its echo
  * stopped answering), else the crew's message. */
 static void explain(struct pairs *p, char *why, size_t len) {
+  if (p->crew.dead) { /* the others' errors follow from it */
+    snprintf(why, len, "error: %s", p->crew.err);
+    return;
+  }
   for (int i = 0; i < p->n; i++)
     if (p->slots[i].err != 0) {
       snprintf(why, len, "error: pair %d: %s: %s (%s)", i + 1, p->slots[i].what,

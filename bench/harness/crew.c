@@ -48,9 +48,15 @@ void sh_futex_wake(_Atomic uint32_t *addr) {
   (void)syscall(SYS_futex, addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
+/* Counts one more; only the one that reaches the coordinator's target
+ * wakes it (hundreds of wake-ups a round would compete with the tasks). */
+static void arrive(_Atomic uint32_t *word, _Atomic uint32_t *target) {
+  if (atomic_fetch_add(word, 1) + 1 == atomic_load(target))
+    sh_futex_wake(word);
+}
+
 int sh_crew_gate(struct sh_crew_ctl *ctl, uint32_t r) {
-  atomic_fetch_add(&ctl->ready, 1);
-  sh_futex_wake(&ctl->ready);
+  arrive(&ctl->ready, &ctl->ready_at);
   for (;;) {
     uint32_t g = atomic_load(&ctl->gen);
     if (atomic_load(&ctl->abort) || atomic_load(&ctl->quit))
@@ -62,13 +68,11 @@ int sh_crew_gate(struct sh_crew_ctl *ctl, uint32_t r) {
 }
 
 void sh_crew_done(struct sh_crew_ctl *ctl) {
-  atomic_fetch_add(&ctl->done, 1);
-  sh_futex_wake(&ctl->done);
+  arrive(&ctl->done, &ctl->done_at);
 }
 
 void sh_crew_mark(struct sh_crew_ctl *ctl) {
-  atomic_fetch_add(&ctl->marks, 1);
-  sh_futex_wake(&ctl->marks);
+  arrive(&ctl->marks, &ctl->marks_at);
 }
 
 int sh_crew_stopped(struct sh_crew_ctl *ctl, uint32_t r) {
@@ -187,6 +191,7 @@ int sh_crew_spawn(struct sh_crew *c, sh_crew_fn fn, void *arg,
 }
 
 static void describe_exit(struct sh_crew *c, int i, int status) {
+  c->dead = 1;
   if (WIFSIGNALED(status))
     snprintf(c->err, sizeof(c->err),
              "task %d of %d (pid %d) was killed by "
@@ -202,11 +207,16 @@ static void describe_exit(struct sh_crew *c, int i, int status) {
 /* Process mode: a task that died before the end is an error (a clean
  * exit is a task that had nothing more to do). 0 or -1 with c->err. */
 static int check_children(struct sh_crew *c) {
-  if (c->mode != SH_PROCESS)
+  int status;
+  pid_t pid;
+  if (c->mode != SH_PROCESS || c->pgid <= 0)
     return 0;
-  for (int i = 0; i < c->n; i++) {
-    int status;
-    if (c->pids[i] <= 0 || waitpid(c->pids[i], &status, WNOHANG) != c->pids[i])
+  /* One call for the whole group (every task joins it at its start). */
+  while ((pid = waitpid(-c->pgid, &status, WNOHANG)) > 0) {
+    int i = 0;
+    while (i < c->n && c->pids[i] != pid)
+      i++;
+    if (i == c->n)
       continue;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       describe_exit(c, i, status);
@@ -219,13 +229,17 @@ static int check_children(struct sh_crew *c) {
 }
 
 /* Waits until *word has grown by n from base, by deadline_ns. */
-static int wait_count(struct sh_crew *c, _Atomic uint32_t *word, uint32_t base,
-                      uint32_t n, int64_t deadline_ns, const char *what) {
+static int wait_count(struct sh_crew *c, _Atomic uint32_t *word,
+                      _Atomic uint32_t *target, uint32_t base, uint32_t n,
+                      int64_t deadline_ns, const char *what) {
+  atomic_store(target, base + n); /* before the first look at *word */
   for (;;) {
     uint32_t v = atomic_load(word);
     int64_t left = deadline_ns - sh_now_ns();
     if (atomic_load(&c->ctl->failed)) {
-      snprintf(c->err, sizeof(c->err), "a task failed");
+      /* A task that died is the cause; the others' errors its echo. */
+      if (check_children(c) == 0)
+        snprintf(c->err, sizeof(c->err), "a task failed");
       return -1;
     }
     if (v - base >= n)
@@ -258,8 +272,8 @@ int sh_crew_round(struct sh_crew *c, unsigned participants, int64_t window_ns,
   c->round++;
   /* Everyone who finished the last round is at (or on the way to) the
    * gate: arrivals so far + this round's participants. */
-  if (wait_count(c, &ctl->ready, base, participants, deadline_ns,
-                 "reached the start") != 0)
+  if (wait_count(c, &ctl->ready, &ctl->ready_at, base, participants,
+                 deadline_ns, "reached the start") != 0)
     goto fail;
   t0 = sh_now_ns();
   atomic_store(&ctl->t_release, t0);
@@ -267,14 +281,14 @@ int sh_crew_round(struct sh_crew *c, unsigned participants, int64_t window_ns,
   sh_futex_wake(&ctl->gen);
   if (window_ns > 0) {
     sleep_until(t0 + window_ns);
-    if (wait_count(c, &ctl->marks, mbase, marks, deadline_ns,
+    if (wait_count(c, &ctl->marks, &ctl->marks_at, mbase, marks, deadline_ns,
                    "made progress") != 0)
       goto fail;
     atomic_store(&ctl->t_stop, sh_now_ns());
     atomic_store_explicit(&ctl->stop, c->round, memory_order_release);
   }
-  if (wait_count(c, &ctl->done, base, participants, deadline_ns, "finished") !=
-      0)
+  if (wait_count(c, &ctl->done, &ctl->done_at, base, participants, deadline_ns,
+                 "finished") != 0)
     goto fail;
   return 0;
 fail:

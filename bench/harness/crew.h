@@ -24,11 +24,13 @@
 /* The control block, in memory shared with the children. Counters are
  * cumulative over rounds, so nothing is ever reset under a task's feet. */
 struct sh_crew_ctl {
-  _Atomic uint32_t gen;      /* the last round released */
-  _Atomic uint32_t ready;    /* arrivals at the gate, all rounds */
-  _Atomic uint32_t done;     /* round completions, all rounds */
-  _Atomic uint32_t stop;     /* the last round told to stop (timed rounds) */
-  _Atomic uint32_t marks;    /* tasks that made progress, all rounds */
+  _Atomic uint32_t gen;   /* the last round released */
+  _Atomic uint32_t ready; /* arrivals at the gate, all rounds */
+  _Atomic uint32_t done;  /* round completions, all rounds */
+  _Atomic uint32_t stop;  /* the last round told to stop (timed rounds) */
+  _Atomic uint32_t marks; /* tasks that made progress, all rounds */
+  /* What the coordinator waits for: the arrival that reaches it wakes. */
+  _Atomic uint32_t ready_at, done_at, marks_at;
   _Atomic uint32_t quit;     /* 1: tasks leave at the gate */
   _Atomic uint32_t abort;    /* 1: tasks leave wherever they are */
   _Atomic uint32_t failed;   /* 1: a task failed (sh_crew_fail) */
@@ -54,6 +56,7 @@ struct sh_crew {
   size_t map_len;
   uint32_t round;
   int aborted, stopped;
+  int dead;                /* c->err says which task died */
   void (*unblock)(void *); /* thread mode: wakes blocked tasks on abort */
   void *unblock_arg;
   char err[256];

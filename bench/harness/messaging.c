@@ -477,6 +477,10 @@ oom:
  * fell behind, else the crew's message. */
 static void explain(struct sh_msg *m, char *why, size_t len) {
   int64_t expect = (int64_t)m->cfg.fds * m->cfg.loops;
+  if (m->crew.dead) { /* the others' errors follow from it */
+    snprintf(why, len, "error: %s", m->crew.err);
+    return;
+  }
   for (int k = 0; k < m->nrecv; k++) {
     const char *role = m->rs[k].err ? "receiver" : "sender";
     int err = m->rs[k].err ? m->rs[k].err : m->ss[k].err;

@@ -21,8 +21,8 @@ limits  descriptor and process limits too low for a configuration: the
         benchmark is a "skip:" naming the limit and the number needed, not
         a failure.
 cli     `sockpair messaging`: its key=value line, usage errors (64), a
-        stuck receiver and a low limit (71, bounded, nothing left behind),
-        an unwritable output (74).
+        stuck receiver, a task killed mid-run and a low limit (71, bounded,
+        nothing left behind), an unwritable output (74).
 anchor  scripts/messaging-anchor, tiny: its JSON and markdown, perf's
         side or a skip that says why.
 """
@@ -388,6 +388,7 @@ def cli(binary):
                       preexec=limited(nofile=100), expect=71)
     if "RLIMIT_NOFILE" not in err:
         fail("a low RLIMIT_NOFILE: '%s'" % err.strip())
+    killed_task(binary)
     if os.path.exists("/dev/full"):
         with open("/dev/full", "w") as full:
             r = subprocess.run([binary, "messaging", "--groups", "1",
@@ -395,8 +396,35 @@ def cli(binary):
                                stderr=subprocess.PIPE, timeout=TIMEOUT)
         if r.returncode != 74:
             fail("output to /dev/full: exit %d, expected 74" % r.returncode)
-    ok("sockpair messaging: lines, usage errors, a stuck receiver, a low "
-       "limit, an unwritable output")
+    ok("sockpair messaging: lines, usage errors, a stuck receiver, a killed "
+       "task, a low limit, an unwritable output")
+
+
+def killed_task(binary):
+    """A task killed mid-run: the run fails (71), soon, and says so."""
+    p = subprocess.Popen([binary, "messaging", "--groups", "2", "--loops",
+                          "100000"], start_new_session=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    deadline = time.monotonic() + 60
+    tasks = []
+    while time.monotonic() < deadline and len(tasks) < 80:
+        tasks = [t for t in session_tasks(p.pid) if t != p.pid]
+        time.sleep(0.05)
+    if len(tasks) < 80:
+        os.killpg(p.pid, signal.SIGKILL)
+        fail("messaging --groups 2: %d tasks started, expected 80"
+             % len(tasks))
+    os.kill(tasks[len(tasks) // 2], signal.SIGKILL)
+    try:
+        _, err = p.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        fail("a killed task hung the run")
+    left = wait_gone(p.pid, 10)
+    if p.returncode != 71 or left or "error:" not in err:
+        fail("a killed task: exit %d, left %s, '%s'" % (p.returncode, left,
+                                                       err.strip()))
 
 
 def anchor(binary, scratch):
