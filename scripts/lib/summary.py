@@ -7,7 +7,8 @@ Medians over repetitions (Google Benchmark's "median" aggregate; the run
 itself when there was one repetition). Latency at 64 B in process mode,
 throughput at 64 KiB and 1 MiB, create cost per transport, and the stream
 layer's overhead as the ratio stream / raw of times measured in the same
-run. Skipped benchmarks show their reason.
+run, messaging rates and p99 per transport and groups, pairs' scaling
+efficiency. Skipped benchmarks show their reason.
 """
 import json
 import sys
@@ -158,6 +159,50 @@ def floors(runs, errors):
     table(["what", "median"], rows)
 
 
+def axis(runs, errors, family, key):
+    """The sorted values of key (groups, pairs) among the family's names."""
+    vals = set()
+    for n in list(runs) + list(errors):
+        if n.startswith(family + "/"):
+            for part in n.split("/"):
+                if part.startswith(key + ":"):
+                    vals.add(int(part[len(key) + 1:]))
+    return sorted(vals)
+
+
+def contention(runs, errors):
+    groups = axis(runs, errors, "BM_Messaging", "groups")
+    pairs = axis(runs, errors, "BM_Pairs", "pairs")
+    for mode in ("process", "thread") if groups else ():
+        print(f"### Messaging (hackbench), {mode} mode; thousand messages/s "
+              "(per-message p99, ms; UDP: loss %)\n")
+        rows = []
+        for t in TRANSPORTS[:-1]:
+            r = [t]
+            for g in groups:
+                n = f"BM_Messaging/{t}/{mode}/groups:{g}/manual_time"
+                c = cell(runs, errors, n, "items_per_second", 1e-3, 1)
+                if n in runs:
+                    c += f" ({fmt(runs[n].get('p99_us', 0) * 1e-3, 1)}"
+                    if "loss_pct" in runs[n]:
+                        c += f"; {fmt(runs[n]['loss_pct'])} %"
+                    c += ")"
+                r.append(c)
+            rows.append(r)
+        table(["transport"] + [f"groups {g}" for g in groups], rows)
+    for mode in ("process", "thread") if pairs else ():
+        print(f"### Pairs at once, {mode} mode; scaling efficiency "
+              "(aggregate / n × one pair alone)\n")
+        rows = []
+        for t in TRANSPORTS:
+            r = [t]
+            for k in pairs:
+                n = f"BM_Pairs/{t}/{mode}/pairs:{k}/manual_time"
+                r.append(cell(runs, errors, n, "scaling_efficiency", 1, 2))
+            rows.append(r)
+        table(["transport"] + [f"n={k}" for k in pairs], rows)
+
+
 def main(argv):
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
@@ -171,6 +216,7 @@ def main(argv):
     create(runs, errors)
     stream(runs, errors)
     floors(runs, errors)
+    contention(runs, errors)
     failed = sorted(n for n, m in errors.items() if not m.startswith("skip:"))
     if failed:
         print("FAILED: " + ", ".join(failed))
