@@ -37,10 +37,10 @@ static struct bm_contention_case cases[64];
 
 /* One pinger's round, in the shared mapping. */
 struct slot {
-  int64_t count;         /* round trips that ended inside the window */
-  int64_t nsamp;         /* RTT samples kept (<= cap) */
-  _Atomic int64_t live;  /* round trips so far in this round */
-  _Atomic uint32_t done; /* the last round this pinger finished */
+  _Alignas(64) int64_t count; /* round trips that ended in the window */
+  int64_t nsamp;              /* RTT samples kept (<= cap) */
+  _Atomic int64_t live;       /* round trips so far in this round */
+  _Atomic uint32_t done;      /* the last round this pinger finished */
   int32_t err;
   char what[28];
 };

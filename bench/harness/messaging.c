@@ -26,16 +26,18 @@ struct hdr {
   uint32_t round, sender, seq, pad;
 };
 
-/* Written by one task, read by the coordinator between rounds. */
+/* Written by one task, read by the coordinator between rounds; a cache
+ * line each (a receiver writes `got` at every message). */
 struct recv_slot {
-  _Atomic int64_t got; /* live: a stuck receiver says how far it got */
+  _Alignas(64) _Atomic int64_t got; /* live: how far a stuck one got */
   int64_t t_done, csw;
   int32_t err;
   char what[44];
 };
 
 struct send_slot {
-  int64_t sent, csw;
+  _Alignas(64) int64_t sent;
+  int64_t csw;
   int32_t err;
   char what[44];
 };

@@ -20,12 +20,12 @@ sp_suite() {
     default)
       suite_flags=(--benchmark_min_time=0.05 --benchmark_repetitions=10
         --benchmark_enable_random_interleaving=true
-        --sp_messaging_loops=20 --sp_pairs_window_ms=25)
+        --sp_messaging_loops=20 --sp_pairs_window_ms=15)
       contention_flags=(--benchmark_repetitions=3
         --benchmark_min_time=0.02) ;;
     quick)
       suite_flags=(--benchmark_min_time=0.03 --benchmark_repetitions=1
-        --sp_messaging_loops=10 --sp_pairs_window_ms=30)
+        --sp_messaging_loops=10 --sp_pairs_window_ms=15)
       contention_flags=(--benchmark_min_time=0.001) ;;
     quick-vm)
       # Under TCG a fork costs milliseconds: fewer groups and pairs.
