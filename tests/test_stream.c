@@ -360,14 +360,19 @@ TEST(four_mib_nonblocking_write_is_partial) {
     ASSERT_OK(sp_stream_set_blocking(p[0], 0));
     n = sp_stream_write(p[0], data, len);
     ASSERT_GT(n, 0);
-    ASSERT_LT(n, (ssize_t)len); /* the socket buffer is far smaller */
+    /* A UNIX socket buffer is far smaller. Loopback TCP may take it all:
+     * the receiver's buffer autotunes up to tcp_rmem's maximum (32 MiB
+     * here) while the softirq drains the sender, sooner under load. */
+    if (cells[i].domain == SP_PF_UNIX)
+      ASSERT_LT(n, (ssize_t)len);
     /* Full: 0, not an error (TCP may have freed a little meanwhile). */
-    more = sp_stream_write(p[0], data + n, len - (size_t)n);
+    more =
+        n < (ssize_t)len ? sp_stream_write(p[0], data + n, len - (size_t)n) : 0;
     if (cells[i].domain == SP_PF_UNIX)
       ASSERT_EQ(more, 0);
     ASSERT_GE(more, 0);
     n += more;
-    ASSERT_LT(n, (ssize_t)len);
+    ASSERT_LE(n, (ssize_t)len);
     /* Every byte counted as written arrives, in order. */
     while (got < (size_t)n) {
       ssize_t r = sp_stream_read(p[1], back + got, (size_t)n - got);
@@ -404,17 +409,17 @@ static void slow_reader(void *arg) {
 }
 
 TEST(four_mib_blocking_write_is_whole) {
-  size_t len = 4 * 1024 * 1024;
-  char *data = calloc(1, len);
+  /* Static, not malloc()ed: the forked reader exits holding a copy of the
+   * parent's heap, and valgrind's leak check in the child would call a
+   * block that only a register pointed to lost. */
+  static char data[4 * 1024 * 1024];
   sp_stream *p[2];
   pid_t pid;
 
-  ASSERT(data);
   ASSERT(open_cell(&cells[0], p));
   pid = spawn(slow_reader, p[1]);
-  ASSERT_EQ(sp_stream_write(p[0], data, len), (ssize_t)len);
+  ASSERT_EQ(sp_stream_write(p[0], data, sizeof(data)), (ssize_t)sizeof(data));
   reap(pid);
-  free(data);
   close_pair(p);
 }
 

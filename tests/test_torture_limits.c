@@ -6,12 +6,14 @@
  *     SA_RESTART) while pairs are created: the same results as a quiet run,
  *     no EINTR surfacing.
  */
-#include "torture_limits.h"
-#include "torture_pair_check.h"
+#include "storm.h"
+#include "pair_check.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 /* --- RLIMIT_NOFILE ------------------------------------------------------- */
 
@@ -81,7 +83,7 @@ static void unsqueeze(fd_squeeze *sq) {
 
 /* The cell must fail with EMFILE below `needed` free descriptors and work
  * with exactly `needed`. */
-static void check_exhaustion(const cell *c, int needed) {
+static void check_exhaustion(const pair_cell *c, int needed) {
   for (int free_fds = 0; free_fds <= needed; free_fds++) {
     int fds[2] = {SENTINEL0, SENTINEL1};
     int before = sp_test_count_fds();
@@ -99,8 +101,8 @@ static void check_exhaustion(const cell *c, int needed) {
       ASSERT_EQ(fds[1], SENTINEL1);
     } else {
       ASSERT_OK(r);
-      check_pair(c, fds);
-      close_pair(c, fds);
+      pair_check(c, fds);
+      pair_close(c, fds);
     }
     ASSERT_EQ(sp_test_count_fds(), before);
   }
@@ -110,7 +112,7 @@ TEST(rlimit_nofile_unix) {
   static const int types[] = {SP_SOCK_STREAM, SP_SOCK_DGRAM, SP_SOCK_SEQPACKET};
 
   for (size_t i = 0; i < N_ELEMS(types); i++) {
-    cell c = {SP_PF_UNIX, types[i] | SP_SOCK_CLOEXEC, 0};
+    pair_cell c = {SP_PF_UNIX, types[i] | SP_SOCK_CLOEXEC, 0};
 
     check_exhaustion(&c, 2);
   }
@@ -122,8 +124,8 @@ TEST(rlimit_nofile_tcp) {
   static const int flags[] = {0, SP_SOCK_NONBLOCK | SP_SOCK_CLOEXEC};
 
   for (size_t f = 0; f < N_ELEMS(flags); f++) {
-    cell c4 = {SP_PF_INET, SP_SOCK_STREAM | flags[f], 0};
-    cell c6 = {SP_PF_INET6, SP_SOCK_STREAM | flags[f], SP_IPPROTO_TCP};
+    pair_cell c4 = {SP_PF_INET, SP_SOCK_STREAM | flags[f], 0};
+    pair_cell c6 = {SP_PF_INET6, SP_SOCK_STREAM | flags[f], SP_IPPROTO_TCP};
 
     check_exhaustion(&c4, 3);
     if (sp_test_have_ipv6())
@@ -135,8 +137,8 @@ TEST(rlimit_nofile_udp) {
   static const int flags[] = {0, SP_SOCK_NONBLOCK | SP_SOCK_CLOEXEC};
 
   for (size_t f = 0; f < N_ELEMS(flags); f++) {
-    cell c4 = {SP_PF_INET, SP_SOCK_DGRAM | flags[f], 0};
-    cell c6 = {SP_PF_INET6, SP_SOCK_DGRAM | flags[f], SP_IPPROTO_UDP};
+    pair_cell c4 = {SP_PF_INET, SP_SOCK_DGRAM | flags[f], 0};
+    pair_cell c6 = {SP_PF_INET6, SP_SOCK_DGRAM | flags[f], SP_IPPROTO_UDP};
 
     check_exhaustion(&c4, 2);
     if (sp_test_have_ipv6())
@@ -147,7 +149,7 @@ TEST(rlimit_nofile_udp) {
 /* sp_pair: the same limits, and no half-made pair of streams left. */
 TEST(rlimit_nofile_sp_pair) {
   static const struct {
-    cell c;
+    pair_cell c;
     int needed;
   } cases[] = {{{SP_PF_UNIX, SP_SOCK_STREAM, 0}, 2},
                {{SP_PF_INET, SP_SOCK_STREAM, 0}, 3},
@@ -155,7 +157,7 @@ TEST(rlimit_nofile_sp_pair) {
 
   for (size_t i = 0; i < N_ELEMS(cases); i++)
     for (int free_fds = 0; free_fds <= cases[i].needed; free_fds++) {
-      const cell *c = &cases[i].c;
+      const pair_cell *c = &cases[i].c;
       sp_stream *p[2] = {NULL, NULL};
       int before = sp_test_count_fds();
       fd_squeeze sq;
@@ -173,8 +175,8 @@ TEST(rlimit_nofile_sp_pair) {
         ASSERT_OK(r);
         fds[0] = sp_stream_fd(p[0]);
         fds[1] = sp_stream_fd(p[1]);
-        check_pair(c, fds);
-        set_abortive(c, fds[0]);
+        pair_check(c, fds);
+        pair_set_abortive(c, fds[0]);
         ASSERT_OK(sp_stream_close(p[0]));
         ASSERT_OK(sp_stream_close(p[1]));
       }
@@ -186,7 +188,7 @@ TEST(rlimit_nofile_sp_pair) {
  */
 
 TEST(signal_storm_pair_creation) {
-  static const cell cells[] = {
+  static const pair_cell cells[] = {
       {SP_PF_UNIX, SP_SOCK_STREAM, 0},
       {SP_PF_UNIX, SP_SOCK_SEQPACKET | SP_SOCK_NONBLOCK, 0},
       {SP_PF_INET, SP_SOCK_STREAM, 0},
@@ -204,19 +206,18 @@ TEST(signal_storm_pair_creation) {
   end = sp_test_now_us() + STORM_US;
   while (sp_test_now_us() < end)
     for (size_t i = 0; i < N_ELEMS(cells); i++) {
-      const cell *c = &cells[i];
+      const pair_cell *c = &cells[i];
       int fds[2] = {SENTINEL0, SENTINEL1};
 
       if (c->domain == SP_PF_INET6 && !have6)
         continue;
       ASSERT_OK(sp_socketpair(c->domain, c->type, c->protocol, fds));
-      check_pair(c, fds);
-      close_pair(c, fds);
+      pair_check(c, fds);
+      pair_close(c, fds);
       pairs++;
     }
   storm_stop(&st);
-  printf("storm: %ld pairs created under %ld signals\n", pairs,
-         (long)storm_ticks);
+  printf("storm: %ld pairs created under %ld signals\n", pairs, storm_ticks());
   ASSERT_GT(pairs, 0);
   storm_assert_stormy(&st);
 }

@@ -1,7 +1,7 @@
 /*
  * Torture of the stream layer: every stream operation over every kind of
  * pair, blocking and non-blocking, with every fallible call failed in turn
- * (see torture_harness.h).
+ * (see support/torture.h).
  *
  * The scenarios are small programs written as a careful caller would write
  * them: read until end of stream (or until every datagram is in), write
@@ -17,12 +17,16 @@
  * next piece of data, or drains what the library wrote; a non-blocking
  * program does the same itself when it gets -EAGAIN.
  */
-#include "torture_harness.h"
-#include "torture_limits.h"
-#include "torture_pair_check.h"
+#include "torture.h"
+#include "storm.h"
+#include "pair_check.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define MAX_ERRORS 4     /* errors a program retries before giving up */
 #define MAX_ROUNDS 20000 /* calls a program makes at most */
@@ -38,7 +42,7 @@ typedef enum op_kind {
 } op_kind;
 
 typedef struct scen {
-  cell c;          /* base type, no flags */
+  pair_cell c;     /* base type, no flags */
   int nonblock;    /* the stream under test is non-blocking */
   op_kind op;      /* what the program calls */
   size_t arg;      /* read len, gets size */
@@ -137,7 +141,7 @@ static size_t piece_start(const payload *p, size_t i) {
 static struct run {
   const scen *sc;
   int dgram;    /* message boundaries */
-  int reliable; /* end of stream is visible */
+  int close_visible; /* end of stream is visible */
   int pipe;     /* a pipe, not a socket pair */
   int peer;     /* raw descriptor of the other end */
   sp_stream *s; /* the end under test */
@@ -159,7 +163,7 @@ static void send_all(int fd, const char *p, size_t n) {
   sp_test_write_all(fd, p, n, PEER_WAIT_MS);
 }
 
-/* The peer sends the next piece, then (reliable kinds) shuts down. */
+/* The peer sends the next piece, then (kinds whose close is visible) shuts down. */
 static int deliver_next(void) {
   const payload *p = R.pl;
 
@@ -170,7 +174,7 @@ static int deliver_next(void) {
     R.next_piece++;
     return 1;
   }
-  if (R.reliable && !R.shut) {
+  if (R.close_visible && !R.shut) {
     if (R.pipe) {
       close(R.peer); /* a pipe's end of stream: its writer is gone */
       R.peer = -1;
@@ -259,7 +263,7 @@ static void setup(const scen *sc) {
   R.sc = sc;
   R.pipe = sc->c.domain == PIPE;
   R.dgram = !R.pipe && sc->c.type != SP_SOCK_STREAM;
-  R.reliable = R.pipe || sc->c.type != SP_SOCK_DGRAM;
+  R.close_visible = R.pipe || sc->c.type != SP_SOCK_DGRAM;
   R.pl = R.dgram ? &dgram : &text;
   if (R.pipe)
     open_pipe(sc, fds);
@@ -406,7 +410,7 @@ static int call_eof(reader *rd, torture_outcome *out) {
     return e;
   }
   ASSERT_EQ(e, 1);
-  ASSERT(R.reliable); /* a datagram peer's end is invisible */
+  ASSERT(R.close_visible); /* a datagram peer's end is invisible */
   if (torture_dealt_count() > before && rd->total < R.pl->len) {
     out->result = -torture_last_dealt();
     out->excused = 1;
@@ -460,7 +464,7 @@ static void read_program(torture_outcome *out) {
       continue;
     }
     if (n == SP_EOF) {
-      ASSERT(R.reliable);
+      ASSERT(R.close_visible);
       break;
     }
     check_error(n, "the read");
@@ -586,7 +590,7 @@ static const char *op_name(op_kind op) {
   return names[op];
 }
 
-static const char *cell_name(const cell *c) {
+static const char *cell_name(const pair_cell *c) {
   static char name[48];
 
   if (c->domain == PIPE)
@@ -612,7 +616,7 @@ static void run_scen(const scen *sc, torture_stats *total) {
 static void torture_cell(const char *label, int domain, int type,
                          int protocol) {
   torture_stats total = {0};
-  cell c = {domain, type, protocol};
+  pair_cell c = {domain, type, protocol};
   int stream = type == SP_SOCK_STREAM;
 
   make_payloads();
@@ -690,7 +694,7 @@ TEST(stream_pipe) {
 #define STREAM_SENTINEL ((sp_stream *)&text)
 
 /* fds[1] is the end under test; for a pipe, the read end. */
-static int open_cell_fds(const cell *c, int fds[2]) {
+static int open_cell_fds(const pair_cell *c, int fds[2]) {
   if (c->domain == SP_PF_INET6 && !sp_test_have_ipv6())
     return 0;
   if (c->domain == PIPE) {
@@ -707,15 +711,15 @@ static int open_cell_fds(const cell *c, int fds[2]) {
   return 1;
 }
 
-static void close_raw(const cell *c, int fd) {
-  set_abortive(c, fd);
+static void close_raw(const pair_cell *c, int fd) {
+  pair_set_abortive(c, fd);
   close(fd);
 }
 
 /* sp_stream_open: on failure the descriptor is open and untouched (the
  * caller still owns it) and *out is not written. */
 static void open_program(void *arg, torture_outcome *out) {
-  const cell *c = arg;
+  const pair_cell *c = arg;
   sp_stream *s = STREAM_SENTINEL;
   int fds[2];
   int fl;
@@ -744,7 +748,7 @@ static void open_program(void *arg, torture_outcome *out) {
       sp_test_read_exact(fds[0], got, 4, PEER_WAIT_MS);
     }
     ASSERT_MEM_EQ(got, "ping", 4);
-    set_abortive(c, fds[1]);
+    pair_set_abortive(c, fds[1]);
     ASSERT_OK(sp_stream_close(s));
   }
   close_raw(c, fds[0]);
@@ -752,7 +756,7 @@ static void open_program(void *arg, torture_outcome *out) {
 
 /* sp_pair: on failure nothing is left open and pair[] is not written. */
 static void pair_program(void *arg, torture_outcome *out) {
-  const cell *c = arg;
+  const pair_cell *c = arg;
   sp_stream *p[2] = {STREAM_SENTINEL, STREAM_SENTINEL};
 
   torture_arm();
@@ -765,15 +769,15 @@ static void pair_program(void *arg, torture_outcome *out) {
   {
     int fds[2] = {sp_stream_fd(p[0]), sp_stream_fd(p[1])};
 
-    check_pair(c, fds);
-    set_abortive(c, fds[0]);
+    pair_check(c, fds);
+    pair_set_abortive(c, fds[0]);
   }
   ASSERT_OK(sp_stream_close(p[0]));
   ASSERT_OK(sp_stream_close(p[1]));
 }
 
 /* A stream holding buffered bytes, for close / shutdown / set_blocking. */
-static sp_stream *buffered_stream(const cell *c, int *peer) {
+static sp_stream *buffered_stream(const pair_cell *c, int *peer) {
   int fds[2];
   sp_stream *s;
   char line[8];
@@ -790,7 +794,7 @@ static sp_stream *buffered_stream(const cell *c, int *peer) {
 /* sp_stream_close: the descriptor is closed and the memory freed whatever
  * close() says (the harness counts descriptors, LeakSanitizer the bytes). */
 static void close_program(void *arg, torture_outcome *out) {
-  const cell *c = arg;
+  const pair_cell *c = arg;
   int peer;
   sp_stream *s = buffered_stream(c, &peer);
   int fd = sp_stream_fd(s);
@@ -806,7 +810,7 @@ static void close_program(void *arg, torture_outcome *out) {
 /* sp_stream_shutdown(SHUT_WR): the peer sees the end, or nothing changed;
  * the buffered bytes are still there. */
 static void shutdown_program(void *arg, torture_outcome *out) {
-  const cell *c = arg;
+  const pair_cell *c = arg;
   int peer;
   sp_stream *s = buffered_stream(c, &peer);
   char buf[8];
@@ -830,9 +834,9 @@ static void shutdown_program(void *arg, torture_outcome *out) {
  * and in the old one on failure; a socket's O_NONBLOCK agrees (a pipe's
  * stays set: the stream waits with poll). */
 static void set_blocking_program(void *arg, torture_outcome *out) {
-  const cell *c = arg;
+  const pair_cell *c = arg;
   int want_blocking = !(c->type & SP_SOCK_NONBLOCK);
-  cell start = *c;
+  pair_cell start = *c;
   int peer;
   sp_stream *s;
   int nonblock;
@@ -859,7 +863,7 @@ static void set_blocking_program(void *arg, torture_outcome *out) {
 
 /* A blocking read that times out: -ETIMEDOUT and the timed_out flag. */
 static void timeout_program(void *arg, torture_outcome *out) {
-  const cell *c = arg;
+  const pair_cell *c = arg;
   int peer;
   sp_stream *s = buffered_stream(c, &peer);
   char buf[8];
@@ -874,7 +878,7 @@ static void timeout_program(void *arg, torture_outcome *out) {
   ASSERT_OK(sp_stream_close(s));
 }
 
-static void torture_misc(const cell *c, torture_stats *total) {
+static void torture_misc(const pair_cell *c, torture_stats *total) {
   static const struct {
     const char *name;
     torture_fn fn;
@@ -891,7 +895,7 @@ static void torture_misc(const cell *c, torture_stats *total) {
       {"timeout", timeout_program, 0},
   };
   for (size_t i = 0; i < N_ELEMS(progs); i++) {
-    cell cc = *c;
+    pair_cell cc = *c;
     char name[128];
 
     if (c->domain == PIPE && progs[i].fn == pair_program)
@@ -905,9 +909,9 @@ static void torture_misc(const cell *c, torture_stats *total) {
 }
 
 TEST(stream_ops_unix) {
-  static const cell cells[] = {{SP_PF_UNIX, SP_SOCK_STREAM, 0},
-                               {SP_PF_UNIX, SP_SOCK_DGRAM, 0},
-                               {SP_PF_UNIX, SP_SOCK_SEQPACKET, 0}};
+  static const pair_cell cells[] = {{SP_PF_UNIX, SP_SOCK_STREAM, 0},
+                                    {SP_PF_UNIX, SP_SOCK_DGRAM, 0},
+                                    {SP_PF_UNIX, SP_SOCK_SEQPACKET, 0}};
 
   torture_stats total = {0};
 
@@ -918,7 +922,7 @@ TEST(stream_ops_unix) {
 }
 
 TEST(stream_ops_pipe) {
-  static const cell pipe_cell = {PIPE, SP_SOCK_STREAM, 0};
+  static const pair_cell pipe_cell = {PIPE, SP_SOCK_STREAM, 0};
   torture_stats total = {0};
 
   make_payloads();
@@ -927,10 +931,10 @@ TEST(stream_ops_pipe) {
 }
 
 TEST(stream_ops_inet) {
-  static const cell cells[] = {{SP_PF_INET, SP_SOCK_STREAM, 0},
-                               {SP_PF_INET, SP_SOCK_DGRAM, 0},
-                               {SP_PF_INET6, SP_SOCK_STREAM, 0},
-                               {SP_PF_INET6, SP_SOCK_DGRAM, 0}};
+  static const pair_cell cells[] = {{SP_PF_INET, SP_SOCK_STREAM, 0},
+                                    {SP_PF_INET, SP_SOCK_DGRAM, 0},
+                                    {SP_PF_INET6, SP_SOCK_STREAM, 0},
+                                    {SP_PF_INET6, SP_SOCK_DGRAM, 0}};
 
   torture_stats total = {0};
 
@@ -980,7 +984,7 @@ TEST(nonblocking_datagram_would_block_is_eagain) {
 
 typedef struct storm_peer {
   int fd;
-  int reliable;
+  int close_visible;
   const char *data;
   size_t len;
   size_t piece;   /* bytes per step */
@@ -1005,7 +1009,7 @@ static void *storm_feeder(void *arg) {
     sp_test_write_all(sp->fd, sp->data + off, n, PEER_WAIT_MS);
     storm_sleep_us(sp->gap_us);
   }
-  if (sp->reliable)
+  if (sp->close_visible)
     ASSERT_EQ(shutdown(sp->fd, SHUT_WR), 0);
   return NULL;
 }
@@ -1054,7 +1058,7 @@ static pthread_t storm_helper(void *(*fn)(void *), void *arg) {
   return t;
 }
 
-static void storm_read_cell(const cell *c, int use_getline) {
+static void storm_read_cell(const pair_cell *c, int use_getline) {
   sp_stream *p[2];
   storm_peer peer = {0};
   char *line = NULL;
@@ -1066,7 +1070,7 @@ static void storm_read_cell(const cell *c, int use_getline) {
   ASSERT_OK(sp_pair(c->domain, c->type, c->protocol, p));
   ASSERT_OK(sp_stream_set_timeout(p[1], 5 * 1000000LL));
   peer.fd = sp_stream_fd(p[0]);
-  peer.reliable = 1;
+  peer.close_visible = 1;
   peer.data = text.bytes;
   peer.len = text.len;
   peer.piece = 97; /* lines arrive in pieces, the reader waits for most */
@@ -1096,15 +1100,15 @@ static void storm_read_cell(const cell *c, int use_getline) {
   ASSERT_EQ(total, text.len);
   printf("storm: %s %s: %zu bytes in %zu pieces, %ld polls, %ld signals\n",
          cell_name(c), use_getline ? "getline" : "gets", total,
-         text.len / peer.piece + 1, polls, (long)storm_ticks);
+         text.len / peer.piece + 1, polls, storm_ticks());
   storm_assert_stormy(&st);
   free(line);
-  set_abortive(c, sp_stream_fd(p[0]));
+  pair_set_abortive(c, sp_stream_fd(p[0]));
   ASSERT_OK(sp_stream_close(p[0]));
   ASSERT_OK(sp_stream_close(p[1]));
 }
 
-static void storm_write_cell(const cell *c) {
+static void storm_write_cell(const pair_cell *c) {
   sp_stream *p[2];
   storm_peer peer = {0};
   size_t len = 2 * 1024 * 1024;
@@ -1153,16 +1157,16 @@ static void storm_write_cell(const cell *c) {
     free(data);
   }
   printf("storm: %s write: %zu bytes, %ld polls, %ld signals\n", cell_name(c),
-         len, polls, (long)storm_ticks);
+         len, polls, storm_ticks());
   storm_assert_stormy(&st);
   free(peer.sink);
-  set_abortive(c, sp_stream_fd(p[0]));
+  pair_set_abortive(c, sp_stream_fd(p[0]));
   ASSERT_OK(sp_stream_close(p[0]));
   ASSERT_OK(sp_stream_close(p[1]));
 }
 
-static const cell storm_cells[] = {{SP_PF_UNIX, SP_SOCK_STREAM, 0},
-                                   {SP_PF_INET, SP_SOCK_STREAM, 0}};
+static const pair_cell storm_cells[] = {{SP_PF_UNIX, SP_SOCK_STREAM, 0},
+                                        {SP_PF_INET, SP_SOCK_STREAM, 0}};
 
 TEST(signal_storm_blocking_reads) {
   make_payloads();

@@ -1,4 +1,10 @@
-"""scripts/compare: A vs B with significance (see scripts/compare --help)."""
+"""scripts/compare: A vs B with verdicts (see scripts/compare --help and
+docs/comparing.md).
+
+Builds one report (a dict, what --json writes) and renders it: the default
+text view (one table per family), Markdown, every metric row (--all),
+Google Benchmark's compare.py (--compare-py) and a self-contained HTML page
+(--html, html_report.py)."""
 import argparse
 import json
 import math
@@ -10,16 +16,19 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare_text as T  # noqa: E402
+import html_report  # noqa: E402
 import results as R  # noqa: E402
+import verdict as V  # noqa: E402
 
-EX_REGRESSION, EX_USAGE, EX_DATAERR, EX_UNAVAILABLE = 3, 64, 65, 69
+EX_REGRESSION, EX_USAGE, EX_DATAERR, EX_IOERR = 3, 64, 65, 74
 GBENCH_COMPARE = "/usr/share/benchmark/compare.py"
-MIN_REPS = 9  # below this the U test says little (compare.py's own floor)
-
-try:
-    from scipy.stats import mannwhitneyu
-except ImportError:  # reported when first needed
-    mannwhitneyu = None
+# The metric a family's table shows (else time): what its users read.
+PRIMARY = {"BM_Throughput": "bytes_per_second",
+           "BM_StreamBulk": "bytes_per_second",
+           "BM_Messaging": "items_per_second",
+           "BM_Pairs": "items_per_second"}
+VERDICTS = ("worse", "better", "same", "inconclusive")
 
 
 class Parser(argparse.ArgumentParser):
@@ -28,117 +37,11 @@ class Parser(argparse.ArgumentParser):
         sys.exit(EX_USAGE)
 
 
-def utest(a, b):
-    """Two-sided Mann-Whitney U p-value, as compare.py computes it; 1.0
-    when every value on both sides is the same."""
-    if len(set(a) | set(b)) <= 1:
-        return 1.0
-    p = mannwhitneyu(a, b, alternative="two-sided").pvalue
-    return 1.0 if math.isnan(p) else float(p)
+class DataError(Exception):
+    """Bad input: one line, exit 65."""
 
 
-def metric_rows(name, sa, sb):
-    """(metric, A values, B values) for time and every counter either has."""
-    mult = R.TO_NS.get(sa["unit"], 1.0)
-    rows = [("time", [x / mult for x in sa["time"]],
-             [x / mult for x in sb["time"]])]
-    keys = list(sa["counters"])
-    keys += [k for k in sb["counters"] if k not in sa["counters"]]
-    for k in keys:
-        rows.append((k, sa["counters"].get(k, []), sb["counters"].get(k, [])))
-    return rows
-
-
-def judge(metric, va, vb, timing_ok):
-    """One table row as a dict; the verdict comes later (decide())."""
-    row = {"metric": metric, "a_median": R.median(va),
-           "b_median": R.median(vb), "a_reps": len(va), "b_reps": len(vb),
-           "ratio": None, "p": None, "q": None, "significant": None,
-           "verdict": ""}
-    kernel_decided = bool(R.KERNEL_DECIDED.search(metric))
-    if not timing_ok and not kernel_decided:
-        row["verdict"] = "refused"
-        return row
-    if not va or not vb:
-        row["verdict"] = "missing in " + ("A" if not va else "B")
-        return row
-    if row["a_median"]:
-        row["ratio"] = row["b_median"] / row["a_median"]
-    row["p"] = utest(va, vb)
-    if len(va) < MIN_REPS or len(vb) < MIN_REPS:
-        row["significant"] = "n<%d" % MIN_REPS
-    return row
-
-
-def benjamini_hochberg(rows):
-    """Sets row["q"]: p-values adjusted for the false discovery rate over
-    every judged row, so that a table of hundreds of rows does not flag a
-    few by chance alone."""
-    judged = sorted((r for r in rows if r["p"] is not None
-                     and r["significant"] is None), key=lambda r: r["p"])
-    m = len(judged)
-    q = 1.0
-    for k in range(m, 0, -1):
-        r = judged[k - 1]
-        q = min(q, r["p"] * m / k)
-        r["q"] = q
-
-
-def decide(row, args):
-    if row["p"] is None or row["q"] is None:
-        return
-    row["significant"] = "yes" if row["p"] < args.alpha else "no"
-    if row["q"] >= args.alpha or row["ratio"] is None:
-        return
-    metric = row["metric"]
-    worse = (row["ratio"] < 1.0) if R.HIGHER_IS_BETTER.search(metric) \
-        else (row["ratio"] > 1.0)
-    if abs(row["ratio"] - 1.0) * 100.0 <= args.threshold:
-        row["verdict"] = "within %g %%" % args.threshold
-    elif not worse:
-        row["verdict"] = "better"
-    elif R.GATED.search(metric):
-        row["verdict"] = "REGRESSION"
-    else:
-        row["verdict"] = "worse (not gated)"
-
-
-def fmt(x):
-    if x is None:
-        return "-"
-    if x == 0 or 1e-3 <= abs(x) < 1e7:
-        return ("%.4g" % x)
-    return "%.3e" % x
-
-
-def print_table(table, units):
-    head = ("benchmark", "metric", "A median", "B median", "B/A", "p", "q",
-            "p<alpha", "reps A/B", "verdict")
-    lines = []
-    for name, rows in table:
-        for i, r in enumerate(rows):
-            metric = r["metric"]
-            if metric == "time":
-                metric = "time (%s)" % units[name]
-            lines.append((name if i == 0 else "", metric, fmt(r["a_median"]),
-                          fmt(r["b_median"]),
-                          "-" if r["ratio"] is None else "%.3f" % r["ratio"],
-                          "-" if r["p"] is None else "%.4f" % r["p"],
-                          "-" if r["q"] is None else "%.4f" % r["q"],
-                          r["significant"] or "-",
-                          "%d/%d" % (r["a_reps"], r["b_reps"]), r["verdict"]))
-    widths = [max(len(h), *(len(l[i]) for l in lines)) if lines else len(h)
-              for i, h in enumerate(head)]
-    right = {2, 3, 4, 5, 6}
-
-    def row(cells):
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-    print(row(head))
-    print(row(["-" * w for w in widths]))
-    for l in lines:
-        print(row(l))
-
+# ---- the environment and the matrix ----------------------------------
 
 IGNORED_ENV = ("timestamp_utc", "loadavg", "schema")
 # Differences summed up in one line each: the vm's settings (the accelerator
@@ -148,9 +51,7 @@ GROUPED_ENV = {"vm": " (guest run settings; see the accelerator line)",
                "vulnerabilities": " (they follow the kernel's mitigations)"}
 
 
-def env_report(a, b):
-    """Warnings for every environment difference other than the kernel."""
-    warn = []
+def _flat_envs(a, b, warn):
     per = {}
     for label, side in (("A", a), ("B", b)):
         flat = []
@@ -162,38 +63,47 @@ def env_report(a, b):
                 continue
             flat.append(R.flatten(env))
         per[label] = flat
+    return per
 
-    def values(label, key):
-        return sorted({f.get(key, R.ABSENT) for f in per[label]})
 
+def _env_key_diff(per, k, warn, grouped, unrecorded):
+    def values(label):
+        return sorted({f.get(k, R.ABSENT) for f in per[label]})
+    va, vb = values("A"), values("B")
+    group = k.split(".")[0]
+    # "absent" = not recorded (an older run, a missing file): unknown,
+    # not a difference; said once at the end.
+    if R.ABSENT in va + vb and group != "vm":
+        if set(va + vb) != {R.ABSENT}:
+            unrecorded.add(group)
+        va = [v for v in va if v != R.ABSENT]
+        vb = [v for v in vb if v != R.ABSENT]
+        if not va or not vb:
+            return
+    for label, v in (("A", va), ("B", vb)):
+        if len(v) > 1:
+            warn.append("%s's runs differ among themselves in %s: %s"
+                        % (label, k, " | ".join(v)))
+    if not (per["A"] and per["B"]) or va == vb:
+        return
+    if group in GROUPED_ENV:
+        grouped.setdefault(group, []).append(k[len(group) + 1:])
+        return
+    warn.append("%s differs: A %s; B %s" % (k, " | ".join(va), " | ".join(vb)))
+
+
+def env_report(a, b):
+    """Warnings for every environment difference other than the kernel,
+    the kernels and the load average at the start, per side."""
+    warn = []
+    per = _flat_envs(a, b, warn)
     keys = sorted({k for label in per for f in per[label] for k in f})
     grouped, unrecorded = {}, set()
     for k in keys:
         if k.split(".")[0] in IGNORED_ENV or k.startswith("kernel.") or \
                 k == "build.build_dir":
             continue
-        va, vb = values("A", k), values("B", k)
-        # "absent" = not recorded (an older run, a missing file): unknown,
-        # not a difference; said once at the end.
-        if R.ABSENT in va + vb and k.split(".")[0] != "vm":
-            if set(va + vb) != {R.ABSENT}:
-                unrecorded.add(k.split(".")[0])
-            va = [v for v in va if v != R.ABSENT]
-            vb = [v for v in vb if v != R.ABSENT]
-            if not va or not vb:
-                continue
-        for label, v in (("A", va), ("B", vb)):
-            if len(v) > 1:
-                warn.append("%s's runs differ among themselves in %s: %s"
-                            % (label, k, " | ".join(v)))
-        if not (per["A"] and per["B"]) or va == vb:
-            continue
-        group = k.split(".")[0]
-        if group in GROUPED_ENV:
-            grouped.setdefault(group, []).append(k[len(group) + 1:])
-            continue
-        warn.append("%s differs: A %s; B %s"
-                    % (k, " | ".join(va), " | ".join(vb)))
+        _env_key_diff(per, k, warn, grouped, unrecorded)
     for group, names in sorted(grouped.items()):
         warn.append("%s differ in %d entr%s%s: %s" % (
             group, len(names), "y" if len(names) == 1 else "ies",
@@ -201,47 +111,277 @@ def env_report(a, b):
     if unrecorded:
         warn.append("not recorded in every run (\"absent\"), so not compared "
                     "there: %s" % ", ".join(sorted(unrecorded)))
-    kern = {label: ", ".join(values(label, "kernel.release"))
+    kern = {label: ", ".join(sorted({f.get("kernel.release", R.ABSENT)
+                                     for f in per[label]}))
             for label in per if per[label]}
     load = {}
     for label in per:
-        l1 = []
-        for f in per[label]:
-            try:
-                v = json.loads(f.get("loadavg", "null"))
-            except ValueError:
-                continue
-            if isinstance(v, list) and v and isinstance(v[0], (int, float)):
-                l1.append(v[0])
+        l1 = [_load1(f) for f in per[label]]
+        l1 = [x for x in l1 if x is not None]
         if l1:
-            load[label] = (min(l1), max(l1))
-    return warn, kern, load
+            load[label] = [min(l1), max(l1)]
+    return {"warnings": warn, "kernel": kern, "load": load}
+
+
+def _load1(flat):
+    try:
+        v = json.loads(flat.get("loadavg", "null"))
+    except ValueError:
+        return None
+    if isinstance(v, list) and v and isinstance(v[0], (int, float)):
+        return v[0]
+    return None
+
+
+def _cell_desc(c):
+    if c is None:
+        return "missing"
+    if c.get("ok"):
+        return "ok (%s)" % c.get("method")
+    return str(c.get("errno"))
 
 
 def compare_matrices(a, b):
+    """{"cells", "differences"} of the newest matrix of each side, or
+    {"only": "A"|"B"}, or None when neither side has one."""
     if not a.matrices or not b.matrices:
+        if a.matrices or b.matrices:
+            return {"only": "A" if a.matrices else "B"}
         return None
+
     def cells(m):
         return {(c.get("domain"), c.get("type"), c.get("protocol")): c
-                for c in m.get("cells", [])}
+                for c in m.get("cells", []) if isinstance(c, dict)}
     ca, cb = cells(a.matrices[-1][1]), cells(b.matrices[-1][1])
     diffs = []
     for key in sorted(set(ca) | set(cb), key=lambda k: tuple(
-            -1 if x is None else x for x in k)):
+            -1 if not isinstance(x, int) else x for x in k)):
         x, y = ca.get(key), cb.get(key)
-        def desc(c):
-            if c is None:
-                return "missing"
-            if c.get("ok"):
-                return "ok (%s)" % c.get("method")
-            return str(c.get("errno"))
-        if desc(x) != desc(y):
+        if _cell_desc(x) != _cell_desc(y):
             c = x or y
             diffs.append("%s %s %s: A %s, B %s" % (
                 c.get("domain_name"), c.get("type_name"),
-                c.get("protocol_name"), desc(x), desc(y)))
-    return len(set(ca) | set(cb)), diffs
+                c.get("protocol_name"), _cell_desc(x), _cell_desc(y)))
+    return {"cells": len(set(ca) | set(cb)), "differences": diffs}
 
+
+# ---- suites --------------------------------------------------------------
+
+def suite_of(run):
+    return str((run.get("context") or {}).get("suite", R.ABSENT))
+
+
+def _shared_suite(sa, sb, a, b):
+    common = sa & sb
+    if "default" in common:
+        return "default"
+    if common:
+        return max(sorted(common), key=lambda x: sum(
+            1 for _, r in a.runs + b.runs if suite_of(r) == x))
+    return None
+
+
+def _pick_suite(side, have, wanted, shared):
+    if wanted:
+        return wanted
+    if len(have) <= 1:
+        return None
+    if shared:
+        return shared
+    for name in ("default", "quick"):
+        if name in have:
+            return name
+    return suite_of(side.runs[-1][1])  # the newest run's (names sort)
+
+
+def choose_suite(a, b, args):
+    """Keeps the runs of one suite per side (context.suite, set by
+    scripts/bench): quick and default runs have other settings and must not
+    be pooled.  Returns a note or None; raises DataError when a side has no
+    run of the suite asked for, or when the sides ran different suites
+    and neither --suite-a nor --suite-b says to compare them anyway."""
+    sa = {suite_of(r) for _, r in a.runs}
+    sb = {suite_of(r) for _, r in b.runs}
+    shared = _shared_suite(sa, sb, a, b)
+    picks = {"A": _pick_suite(a, sa, args.suite_a or args.suite, shared),
+             "B": _pick_suite(b, sb, args.suite_b or args.suite, shared)}
+    for label, side in (("A", a), ("B", b)):
+        want = picks[label]
+        if want is None:
+            continue
+        kept = [(f, r) for f, r in side.runs if suite_of(r) == want]
+        if side.runs and not kept:
+            raise DataError("%s: no run of suite '%s' (it has: %s)" % (
+                side.path, want, ", ".join(sorted(
+                    {suite_of(r) for _, r in side.runs}))))
+        side.runs = kept
+    fa = picks["A"] or ", ".join(sorted(sa))
+    fb = picks["B"] or ", ".join(sorted(sb))
+    explicit = args.suite_a or args.suite_b or args.suite
+    if fa != fb and a.runs and b.runs and R.ABSENT not in (fa, fb) and \
+            not explicit:
+        raise DataError(
+            "%s: suite '%s', but %s: suite '%s': runs of different suites "
+            "have other repetitions and times (--suite-a/--suite-b compare "
+            "them anyway)" % (a.path, fa, b.path, fb))
+    if picks["A"] is None and picks["B"] is None and sa == sb:
+        return None
+    note = "suite: A %s; B %s" % (fa, fb)
+    if len(sa) > 1 or len(sb) > 1:
+        note += " (the sides hold: A %s; B %s; --suite, --suite-a, " \
+            "--suite-b choose)" % (", ".join(sorted(sa)), ", ".join(sorted(sb)))
+    if fa != fb:
+        note = "warning: " + note + "; other suites have other repetitions " \
+            "and times"
+    return note
+
+
+# ---- the report ---------------------------------------------------------
+
+def metric_list(sa, sb):
+    keys = ["time"] + list(sa["counters"])
+    return keys + [k for k in sb["counters"] if k not in sa["counters"]]
+
+
+def bench_rows(sa, sb, timing_ok):
+    rows = []
+    for metric in metric_list(sa, sb):
+        if not timing_ok and not R.KERNEL_DECIDED.search(metric):
+            continue
+        rows.append(V.new_row(metric, R.values(sa, metric),
+                              R.values(sb, metric)))
+    return rows
+
+
+def primary_of(name, rows):
+    """The row a family's table shows: the family's metric, else time,
+    else the first row compared (across accelerators: what the kernel
+    decides)."""
+    by = {r["metric"]: r for r in rows}
+    for m in (PRIMARY.get(R.family_of(name)), "time"):
+        if m in by and by[m]["p"] is not None:
+            return by[m]
+    judged = [r for r in rows if r["p"] is not None]
+    return judged[0] if judged else (rows[0] if rows else None)
+
+
+def _skip_note(label, name, errors):
+    skip = errors[0].startswith("skip:")
+    return {"side": label, "name": name, "skipped": skip,
+            "count": len(errors), "message": errors[0]}
+
+
+def build_benchmarks(a, b, args, timing_ok):
+    sa, sb = R.samples(a.runs), R.samples(b.runs)
+    flt = re.compile(args.filter) if args.filter else None
+    names = [n for n in sa if n in sb and (flt is None or flt.search(n))]
+    only = {"A": [n for n in sa if n not in sb],
+            "B": [n for n in sb if n not in sa]}
+    benches, errors = [], []
+    for n in names:
+        for label, s in (("A", sa[n]), ("B", sb[n])):
+            if s["errors"]:
+                errors.append(_skip_note(label, n, s["errors"]))
+        rows = bench_rows(sa[n], sb[n], timing_ok)
+        if not any(r["a"]["n"] or r["b"]["n"] for r in rows):
+            continue
+        benches.append({"name": n, "family": R.family_of(n),
+                        "short": R.short_name(n), "unit": sa[n]["unit"],
+                        "rows": rows})
+    return benches, only, errors
+
+
+def _geomean(xs):
+    xs = [x for x in xs if x and x > 0]
+    if not xs:
+        return None
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+
+def family_summaries(benches):
+    fams = {}
+    for bm in benches:
+        fams.setdefault(bm["family"], []).append(bm)
+    out = []
+    for name, bms in fams.items():
+        prim = [bm["primary"] for bm in bms if bm["primary"]]
+        metrics = [r["metric"] for r in prim]
+        metric = max(set(metrics), key=metrics.count) if metrics else "time"
+        use = [r for r in prim if r["metric"] == metric and r["ratio"]]
+        counts = {v: 0 for v in VERDICTS}
+        for r in prim:
+            counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+        out.append({"name": name, "metric": metric, "benchmarks": len(bms),
+                    "counts": counts,
+                    "geomean": {"a": _geomean(r["a"]["median"] for r in use),
+                                "b": _geomean(r["b"]["median"] for r in use),
+                                "ratio": _geomean(r["ratio"] for r in use),
+                                "n": len(use)}})
+    return out
+
+
+def overall(benches, families):
+    counts = {v: 0 for v in VERDICTS}
+    for f in families:
+        for k, v in f["counts"].items():
+            counts[k] = counts.get(k, 0) + v
+    times = [r["ratio"] for bm in benches for r in bm["rows"]
+             if r["metric"] == "time" and r["ratio"]]
+    unstable = {label: sum(1 for bm in benches if bm["primary"] and
+                           bm["primary"][label.lower()]["unstable"])
+                for label in ("A", "B")}
+    return {"benchmarks": len(benches), "counts": counts,
+            "time_geomean_ratio": _geomean(times), "time_n": len(times),
+            "unstable": unstable}
+
+
+def build_report(a, b, args, env, timing_note):
+    timing_ok = timing_note is None or args.force
+    benches, only, errors = build_benchmarks(a, b, args, timing_ok)
+    rows = [r for bm in benches for r in bm["rows"]]
+    V.benjamini_hochberg(rows)
+    for r in rows:
+        V.decide(r, args.alpha, args.threshold / 100.0)
+    for bm in benches:
+        bm["primary"] = primary_of(bm["name"], bm["rows"])
+        bm["verdict"] = bm["primary"]["verdict"] if bm["primary"] else ""
+    families = family_summaries(benches)
+    regressions = [{"name": bm["name"], "metric": r["metric"],
+                    "a_median": r["a"]["median"], "b_median": r["b"]["median"],
+                    "ratio": r["ratio"], "p": r["p"], "q": r["q"]}
+                   for bm in benches for r in bm["rows"] if r["regression"]]
+    return {
+        "schema": 1, "alpha": args.alpha, "threshold_pct": args.threshold,
+        "unstable_cv_pct": R.UNSTABLE_CV * 100.0,
+        "a": {"path": args.a, "runs": len(a.runs),
+              "matrices": len(a.matrices)},
+        "b": {"path": args.b, "runs": len(b.runs),
+              "matrices": len(b.matrices)},
+        "timing_compared": timing_ok, "timing_note": timing_note,
+        "environment": env, "matrix": compare_matrices(a, b),
+        "families": families, "overall": overall(benches, families),
+        "benchmarks": benches, "only_in": only, "errors": errors,
+        "rows_judged": len(rows), "regressions": regressions,
+        "exit_status": EX_REGRESSION if regressions else 0,
+    }
+
+
+# ---- accelerators -------------------------------------------------------
+
+def timing_refusal(a, b):
+    """None when both sides ran on one accelerator, else what differs."""
+    idents = {}
+    for label, side in (("A", a), ("B", b)):
+        for _, run in side.runs:
+            idents.setdefault(R.accelerator_identity(R.env_of(run)),
+                              set()).add(label)
+    if len(idents) <= 1:
+        return None
+    return "; ".join("%s: %s" % ("+".join(sorted(v)), R.describe_identity(k))
+                     for k, v in sorted(idents.items()))
+
+
+# ---- Google Benchmark's compare.py --------------------------------------
 
 def merged_for_gbench(side, names, path):
     """One JSON holding every repetition of every run, plus the pooled
@@ -274,6 +414,9 @@ def merged_for_gbench(side, names, path):
 
 
 def run_gbench(a, b, names, every):
+    print("\n== Google Benchmark compare.py (Mann-Whitney U on time over "
+          "every repetition; rows: pooled median and mean; "
+          "A = baseline, B = contender)")
     if not os.path.exists(GBENCH_COMPARE):
         print("(Google Benchmark's compare.py is missing: install "
               "libbenchmark-tools)")
@@ -282,9 +425,9 @@ def run_gbench(a, b, names, every):
         fa, fb = os.path.join(tmp, "a.json"), os.path.join(tmp, "b.json")
         merged_for_gbench(a, names, fa)
         merged_for_gbench(b, names, fb)
+        argv = ["/usr/bin/python3", GBENCH_COMPARE, "--no-color"]
+        argv += [] if every else ["-a"]
         try:
-            argv = ["/usr/bin/python3", GBENCH_COMPARE, "--no-color"]
-            argv += [] if every else ["-a"]
             p = subprocess.run(argv + ["benchmarks", fa, fb],
                                capture_output=True, text=True, timeout=300,
                                check=False)
@@ -297,64 +440,48 @@ def run_gbench(a, b, names, every):
                                                    p.stderr.strip()))
 
 
-def suite_of(run):
-    return str((run.get("context") or {}).get("suite", R.ABSENT))
+# ---- output files -------------------------------------------------------
+
+def write_atomically(path, text):
+    """Writes text to path through a hidden temporary file beside it."""
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".",
+                               suffix=".tmp", dir=d)
+    mask = os.umask(0)
+    os.umask(mask)
+    try:
+        os.fchmod(fd, 0o666 & ~mask)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
-def choose_suite(a, b, args):
-    """Keeps the runs of one suite per side (context.suite, set by
-    scripts/bench): quick and default runs have other settings and must not
-    be pooled. Returns a note, or an exit code."""
-    sa = {suite_of(r) for _, r in a.runs}
-    sb = {suite_of(r) for _, r in b.runs}
-    common = sa & sb
-    if "default" in common:
-        shared = "default"
-    elif common:
-        shared = max(sorted(common), key=lambda x: sum(
-            1 for _, r in a.runs + b.runs if suite_of(r) == x))
-    else:
-        shared = None
-
-    def pick(side, have, wanted):
-        if wanted:
-            return wanted
-        if len(have) <= 1:
-            return None
-        if shared:
-            return shared
-        for name in ("default", "quick"):
-            if name in have:
-                return name
-        return suite_of(side.runs[-1][1])  # the newest run's (names sort)
-    picks = {"A": pick(a, sa, args.suite_a or args.suite),
-             "B": pick(b, sb, args.suite_b or args.suite)}
-    for label, side in (("A", a), ("B", b)):
-        want = picks[label]
-        if want is None:
-            continue
-        kept = [(f, r) for f, r in side.runs if suite_of(r) == want]
-        if side.runs and not kept:
-            print("compare: %s (%s) has no run of suite '%s' (it has: %s)"
-                  % (label, side.path, want, ", ".join(sorted(
-                      {suite_of(r) for _, r in side.runs}))), file=sys.stderr)
-            return EX_DATAERR
-        side.runs = kept
-    fa = picks["A"] or ", ".join(sorted(sa))
-    fb = picks["B"] or ", ".join(sorted(sb))
-    if picks["A"] is None and picks["B"] is None and sa == sb:
-        return None
-    note = "suite: A %s; B %s" % (fa, fb)
-    if len(sa) > 1 or len(sb) > 1:
-        note += " (the sides hold: A %s; B %s; --suite, --suite-a, " \
-            "--suite-b choose)" % (", ".join(sorted(sa)), ", ".join(sorted(sb)))
-    if fa != fb:
-        note = "warning: " + note + "; other suites have other repetitions " \
-            "and times"
-    return note
+def write_outputs(report, args):
+    jobs = []
+    if args.json_out:
+        jobs.append((args.json_out, lambda: json.dumps(
+            T.jsonable(report), allow_nan=False) + "\n"))
+    if args.html_out:
+        jobs.append((args.html_out, lambda: html_report.render(report)))
+    for path, make in jobs:
+        try:
+            write_atomically(path, make())
+        except OSError as e:
+            print("compare: cannot write %s: %s" % (path, e.strerror or e),
+                  file=sys.stderr)
+            return EX_IOERR
+    return 0
 
 
-def main(argv):
+# ---- main -----------------------------------------------------------------
+
+def parse_args(argv):
     p = Parser(prog="scripts/compare", add_help=False)
     p.add_argument("a")
     p.add_argument("b")
@@ -365,148 +492,57 @@ def main(argv):
     p.add_argument("--suite", default=None)
     p.add_argument("--suite-a", default=None)
     p.add_argument("--suite-b", default=None)
-    p.add_argument("--no-gbench", action="store_true")
+    p.add_argument("--all", action="store_true")
+    p.add_argument("--compare-py", action="store_true")
     p.add_argument("--gbench-all", action="store_true")
+    p.add_argument("--markdown", action="store_true")
+    p.add_argument("--rows", type=int, default=None)
     p.add_argument("--json", dest="json_out", default=None)
+    p.add_argument("--html", dest="html_out", default=None)
     args = p.parse_args(argv)
     if args.threshold < 0 or not 0 < args.alpha < 1:
         p.error("--threshold must be >= 0 and --alpha in (0, 1)")
-    if mannwhitneyu is None:
-        print("compare: scipy is missing: install python3-scipy and run with "
-              "/usr/bin/python3", file=sys.stderr)
-        return EX_UNAVAILABLE
-    for arg in (args.a, args.b):
-        for path in arg.split(","):
-            if not os.path.exists(path):
-                print("compare: %s does not exist" % path, file=sys.stderr)
-                return EX_DATAERR
-    a, b = R.load_side(args.a), R.load_side(args.b)
-    for label, side in (("A", a), ("B", b)):
+    if args.rows is not None and args.rows < 0:
+        p.error("--rows must be >= 0 (0: every row)")
+    if args.filter:
+        try:
+            re.compile(args.filter)
+        except re.error as e:
+            p.error("--filter: %s" % e)
+    return args
+
+
+def load(args):
+    sides = []
+    for spec in (args.a, args.b):
+        side = R.load_side(spec)
         if not side.runs and not side.matrices:
-            print("compare: %s (%s) holds no benchmark run or matrix"
-                  % (label, side.path), file=sys.stderr)
-            return EX_DATAERR
+            raise DataError("%s: holds no benchmark run or matrix" % spec)
+        sides.append(side)
+    return sides
 
-    suite_note = choose_suite(a, b, args)
-    if isinstance(suite_note, int):
-        return suite_note
-    print("A: %s — %d run(s)%s" % (a.path, len(a.runs),
-          ", %d matrix" % len(a.matrices) if a.matrices else ""))
-    print("B: %s — %d run(s)%s" % (b.path, len(b.runs),
-          ", %d matrix" % len(b.matrices) if b.matrices else ""))
-    if suite_note:
-        print(suite_note)
-    warn, kern, load = env_report(a, b)
-    if kern:
-        print("kernel: " + "; ".join("%s %s" % kv for kv in sorted(kern.items())))
-    if load:
-        print("load average (1 min) at the start of the runs: " + "; ".join(
-            "%s %.2f-%.2f" % (k, lo, hi) for k, (lo, hi) in sorted(load.items())))
-    for w in warn:
-        print("warning: " + w)
 
-    idents = {}
-    for label, side in (("A", a), ("B", b)):
-        for _, run in side.runs:
-            idents.setdefault(R.accelerator_identity(R.env_of(run)),
-                              set()).add(label)
-    timing_ok = len(idents) <= 1 or args.force
-    if len(idents) > 1:
-        what = "; ".join("%s: %s" % ("+".join(sorted(v)),
-                                     R.describe_identity(k))
-                         for k, v in sorted(idents.items()))
-        if args.force:
-            print("warning: timings compared across accelerators (--force): "
-                  + what)
-        else:
-            print("timing comparison REFUSED: the runs do not share an "
-                  "accelerator (%s). Under emulation a time measures the "
-                  "emulator, not the kernel. Compared below: what the kernel "
-                  "decides (matrix, errnos, context switches per round trip, "
-                  "largest datagram). --force compares timings anyway."
-                  % what)
-
-    mx = compare_matrices(a, b)
-    if mx is None and (a.matrices or b.matrices):
-        print("\n== matrix: only %s holds one (store the other kernel's with "
-              "scripts/record --matrix)" % ("A" if a.matrices else "B"))
-    if mx is not None:
-        n, diffs = mx
-        print("\n== matrix: %s" % ("identical (%d cells)" % n if not diffs
-                                   else "%d of %d cells differ" % (len(diffs), n)))
-        for d in diffs:
-            print("  " + d)
-
-    sa, sb = R.samples(a.runs), R.samples(b.runs)
-    flt = re.compile(args.filter) if args.filter else None
-    names = [n for n in sa if n in sb and (flt is None or flt.search(n))]
-    only = [("A", n) for n in sa if n not in sb] + \
-           [("B", n) for n in sb if n not in sa]
-    if timing_ok and names and not args.no_gbench:
-        print("\n== Google Benchmark compare.py (Mann-Whitney U on time over "
-              "every repetition; rows: pooled median and mean; "
-              "A = baseline, B = contender)")
-        run_gbench(a, b, set(names), args.gbench_all)
-
-    table, units = [], {}
-    for n in names:
-        units[n] = sa[n]["unit"]
-        if not (sa[n]["time"] or sa[n]["counters"]) and \
-                not (sb[n]["time"] or sb[n]["counters"]):
-            print("note: %s: nothing measured on either side (%s)"
-                  % (n, (sa[n]["errors"] or sb[n]["errors"] or ["?"])[0]))
-            continue
-        rows = [judge(m, va, vb, timing_ok)
-                for m, va, vb in metric_rows(n, sa[n], sb[n])]
-        if not timing_ok:
-            rows = [r for r in rows if r["verdict"] != "refused"]
-        if rows:
-            table.append((n, rows))
-        for label, s in (("A", sa[n]), ("B", sb[n])):
-            if s["errors"]:
-                skip = s["errors"][0].startswith("skip:")
-                print("%s: %s %s: %d repetition(s) %s: %s"
-                      % ("note" if skip else "warning", label, n,
-                         len(s["errors"]), "skipped" if skip else "failed",
-                         s["errors"][0]))
-    all_rows = [r for _, rs in table for r in rs]
-    benjamini_hochberg(all_rows)
-    for r in all_rows:
-        decide(r, args)
-    if table:
-        print("\n== summary (medians; B/A ratio; p: two-sided Mann-Whitney U; "
-              "q: p adjusted over the whole table (Benjamini-Hochberg); "
-              "verdicts need q < %g; a regression is worse by more than %g %% "
-              "on a gated metric)" % (args.alpha, args.threshold))
-        print_table(table, units)
-    for label, n in only:
-        print("note: %s only in %s" % (n, label))
-
-    rows = [r for _, rs in table for r in rs]
-    sig = sum(1 for r in rows if r["significant"] == "yes")
-    regress = [(n, r) for n, rs in table for r in rs
-               if r["verdict"] == "REGRESSION"]
-    time_sig = sum(1 for _, rs in table for r in rs
-                   if r["metric"] == "time" and r["significant"] == "yes")
-    fdr = sum(1 for r in rows if r["q"] is not None and r["q"] < args.alpha)
-    print("\n%d benchmark(s) compared, %d metric row(s); %d with p < %g "
-          "(time: %d of %d benchmarks); %d with q < %g; %d regression(s) "
-          "beyond %g %%" % (len(table), len(rows), sig, args.alpha, time_sig,
-                            len(table), fdr, args.alpha, len(regress),
-                            args.threshold))
-    if args.json_out:
-        with open(args.json_out, "w", encoding="utf-8") as f:
-            json.dump({"a": args.a, "b": args.b, "timing_compared": timing_ok,
-                       "warnings": warn, "benchmarks": [
-                           {"name": n, "unit": units[n], "rows": rs}
-                           for n, rs in table]}, f, indent=1)
-    if regress:
-        for n, r in regress:
-            print("REGRESSION: %s %s: %s -> %s (x%.3f, p=%.4g, q=%.4g)"
-                  % (n, r["metric"], fmt(r["a_median"]), fmt(r["b_median"]),
-                     r["ratio"], r["p"], r["q"]))
-        return EX_REGRESSION
-    return 0
+def main(argv):
+    args = parse_args(argv)
+    try:
+        a, b = load(args)
+        suite_note = choose_suite(a, b, args)
+    except (R.LoadError, DataError) as e:
+        print("compare: %s" % e, file=sys.stderr)
+        return EX_DATAERR
+    env = env_report(a, b)
+    report = build_report(a, b, args, env, timing_refusal(a, b))
+    report["suite_note"] = suite_note
+    out = T.render(report, args)
+    sys.stdout.write(out["head"])
+    if args.compare_py and report["timing_compared"]:
+        names = {bm["name"] for bm in report["benchmarks"]}
+        sys.stdout.flush()
+        run_gbench(a, b, names, args.gbench_all)
+    sys.stdout.write(out["body"])
+    sys.stdout.flush()
+    rc = write_outputs(report, args)
+    return rc or report["exit_status"]
 
 
 if __name__ == "__main__":

@@ -398,10 +398,11 @@ def main(argv):
         return EX_UNAVAILABLE
     sides = []
     for path in args.inputs:
-        if not os.path.exists(path):
-            print("plot: %s does not exist" % path, file=sys.stderr)
+        try:
+            side = R.load_side(path)
+        except R.LoadError as e:
+            print("plot: %s" % e, file=sys.stderr)
             return EX_DATAERR
-        side = R.load_side(path)
         if not side.runs:
             print("plot: %s holds no benchmark run" % path, file=sys.stderr)
             return EX_DATAERR

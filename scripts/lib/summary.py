@@ -3,35 +3,25 @@
 
   summary.py RUN.json
 
-Medians over repetitions (Google Benchmark's "median" aggregate; the run
-itself when there was one repetition). Latency at 64 B in process mode,
-throughput at 64 KiB and 1 MiB, create cost per transport, and the stream
-layer's overhead as the ratio stream / raw of times measured in the same
-run, messaging rates and p99 per transport and groups, pairs' scaling
-efficiency. Skipped benchmarks show their reason.
+Medians over repetitions (of a run that kept only aggregates: its median).
+Latency at 64 B in process mode, throughput at 64 KiB and 1 MiB, create
+cost per transport, and the stream layer's overhead as the ratio stream /
+raw of times measured in the same run, messaging rates and per-message
+p99 per transport and groups, pairs' scaling efficiency. Skipped
+benchmarks show their reason. A figure whose repetitions are unstable (a coefficient of variation
+above results.UNSTABLE_CV, or two groups apart: results.stability()) is
+marked †, and the last table lists every such benchmark of the run.
+Exit: 0, 64 usage, 65 the file is not a usable run (one line says why).
 """
-import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import results as R  # noqa: E402
 
 TRANSPORTS = ["unix-stream", "unix-dgram", "unix-seqpacket", "tcp4", "tcp6",
               "udp4", "udp6", "pipe", "eventfd"]
-
-
-def load(path):
-    with open(path) as f:
-        doc = json.load(f)
-    runs, errors = {}, {}
-    for b in doc.get("benchmarks", []):
-        name = b.get("run_name", b["name"])
-        if b.get("error_occurred"):
-            errors[name] = b.get("error_message", "")
-            continue
-        if b.get("run_type") == "aggregate":
-            if b.get("aggregate_name") == "median":
-                runs[name] = b
-        else:
-            runs.setdefault(name, b)
-    return doc, runs, errors
+UNSTABLE_MARK = " †"
 
 
 def fmt(v, digits=1):
@@ -40,13 +30,31 @@ def fmt(v, digits=1):
     return f"{v:.{digits}f}"
 
 
-def cell(runs, errors, name, key, scale=1.0, digits=1):
-    if name in errors:
-        return "skip" if errors[name].startswith("skip:") else "ERROR"
-    b = runs.get(name)
-    if not b or key not in b:
+def failed(s):
+    """"skip" or "ERROR" for a benchmark with no measured repetition."""
+    if s["errors"] and not s["time"]:
+        return "skip" if s["errors"][0].startswith("skip:") else "ERROR"
+    return None
+
+
+def med(smp, name, key):
+    s = smp.get(name)
+    if not s or failed(s):
+        return None
+    return R.median(R.values(s, key)) if R.values(s, key) else None
+
+
+def cell(smp, name, key, scale=1.0, digits=1):
+    s = smp.get(name)
+    if not s:
         return "-"
-    return fmt(b[key] * scale, digits)
+    if failed(s):
+        return failed(s)
+    xs = R.values(s, key)
+    if not xs:
+        return "-"
+    mark = UNSTABLE_MARK if R.stability(xs)["unstable"] else ""
+    return fmt(R.median(xs) * scale, digits) + mark
 
 
 def table(head, rows):
@@ -57,7 +65,7 @@ def table(head, rows):
     print()
 
 
-def latency(runs, errors):
+def latency(smp):
     print("### Latency, ping-pong, 64 B (eventfd: 8 B), process mode; "
           "µs, context switches per round trip (both sides)\n")
     rows = []
@@ -66,103 +74,95 @@ def latency(runs, errors):
         r = [t]
         for pin in ("same-cpu", "diff-cpu"):
             n = f"BM_Latency/{t}/process/{pin}/bytes:{size}/manual_time"
-            r += [cell(runs, errors, n, "p50_us"),
-                  cell(runs, errors, n, "p99_us"),
-                  cell(runs, errors, n, "csw_per_rt", digits=2)]
+            r += [cell(smp, n, "p50_us"), cell(smp, n, "p99_us"),
+                  cell(smp, n, "csw_per_rt", digits=2)]
         rows.append(r)
     table(["transport", "same p50", "same p99", "same csw/RT", "diff p50",
            "diff p99", "diff csw/RT"], rows)
 
 
-def throughput(runs, errors):
+def with_loss(smp, name, c):
+    loss = med(smp, name, "loss_pct")
+    return c + f" ({fmt(loss)} %)" if loss is not None else c
+
+
+def rate_table(smp, key, scale, digits, sizes):
+    rows = []
+    for t in TRANSPORTS[:-1]:
+        r = [t]
+        for size in sizes:
+            for buf in ("default", "4MiB"):
+                n = (f"BM_Throughput/{t}/same-cpu/buf:{buf}/bytes:{size}"
+                     "/manual_time")
+                r.append(with_loss(smp, n, cell(smp, n, key, scale, digits)))
+        rows.append(r)
+    return rows
+
+
+def throughput(smp):
     print("### Throughput, one-way, same CPU; GB/s delivered "
           "(UDP: loss %)\n")
-    rows = []
-    for t in TRANSPORTS[:-1]:
-        r = [t]
-        for size in (65536, 1048576):
-            for buf in ("default", "4MiB"):
-                n = (f"BM_Throughput/{t}/same-cpu/buf:{buf}/bytes:{size}"
-                     "/manual_time")
-                c = cell(runs, errors, n, "bytes_per_second", 1e-9, 2)
-                if t.startswith("udp") and n in runs:
-                    c += f" ({fmt(runs[n].get('loss_pct'))} %)"
-                r.append(c)
-        rows.append(r)
     table(["transport", "64 KiB default", "64 KiB 4 MiB bufs",
-           "1 MiB default", "1 MiB 4 MiB bufs"], rows)
+           "1 MiB default", "1 MiB 4 MiB bufs"],
+          rate_table(smp, "bytes_per_second", 1e-9, 2, (65536, 1048576)))
     print("Small messages; M messages/s delivered (UDP: loss %)\n")
-    rows = []
-    for t in TRANSPORTS[:-1]:
-        r = [t]
-        for size in (64, 4096):
-            for buf in ("default", "4MiB"):
-                n = (f"BM_Throughput/{t}/same-cpu/buf:{buf}/bytes:{size}"
-                     "/manual_time")
-                c = cell(runs, errors, n, "items_per_second", 1e-6, 3)
-                if t.startswith("udp") and n in runs:
-                    c += f" ({fmt(runs[n].get('loss_pct'))} %)"
-                r.append(c)
-        rows.append(r)
     table(["transport", "64 B default", "64 B 4 MiB bufs", "4 KiB default",
-           "4 KiB 4 MiB bufs"], rows)
+           "4 KiB 4 MiB bufs"],
+          rate_table(smp, "items_per_second", 1e-6, 3, (64, 4096)))
 
 
-def create(runs, errors):
+def create(smp):
     print("### Create + close a pair; µs, and × raw socketpair()\n")
-    base = runs.get("BM_Create/raw-socketpair", {}).get("real_time")
-    rows = []
+    base = med(smp, "BM_Create/raw-socketpair", "time")
     order = {t: i for i, t in enumerate(TRANSPORTS +
                                         ["raw-socketpair", "raw-pipe2"])}
-    names = sorted((n for n in list(runs) + list(errors)
-                    if n.startswith("BM_Create/")),
+    names = sorted((n for n in smp if n.startswith("BM_Create/")),
                    key=lambda n: order.get(n.split("/")[1], 99))
+    rows = []
     for n in names:
-        b = runs.get(n)
-        us = b["real_time"] if b else None  # Unit(us)
-        ratio = us / base if us and base else None
-        rows.append([n[len("BM_Create/"):].split("/")[0],
-                     cell(runs, errors, n, "real_time"), fmt(ratio, 2)])
+        t = med(smp, n, "time")
+        ratio = t / base if t and base else None
+        rows.append([R.short_name(n).split("/")[0],
+                     cell(smp, n, "time", 1e-3), fmt(ratio, 2)])
     table(["transport", "µs", "× socketpair"], rows)
 
 
-def stream(runs, errors):
+def stream(smp):
     print("### Stream layer overhead: time(sp_stream) / time(raw), "
           "same run\n")
     rows = []
     for fam, size in (("BM_StreamLine", 64), ("BM_StreamBulk", 65536)):
         for t in TRANSPORTS:
-            raw = runs.get(f"{fam}/{t}/raw/bytes:{size}/manual_time")
-            st = runs.get(f"{fam}/{t}/stream/bytes:{size}/manual_time")
-            if not raw or not st:
+            raw = f"{fam}/{t}/raw/bytes:{size}/manual_time"
+            st = f"{fam}/{t}/stream/bytes:{size}/manual_time"
+            tr, ts = med(smp, raw, "time"), med(smp, st, "time")
+            if not tr or not ts:
                 continue
             rows.append([fam[len("BM_Stream"):].lower(), t,
-                         fmt(raw["real_time"], 2), fmt(st["real_time"], 2),
-                         fmt(st["real_time"] / raw["real_time"], 2)])
+                         cell(smp, raw, "time", 1e-3, 2),
+                         cell(smp, st, "time", 1e-3, 2), fmt(ts / tr, 2)])
     if rows:
         table(["test", "transport", "raw µs", "stream µs", "ratio"], rows)
     else:
         print("(no stream-layer benchmarks in this run)\n")
 
 
-def floors(runs, errors):
+def floors(smp):
     rows = []
     for n in ("BM_Floor/getppid", "BM_Floor/clock_gettime"):
-        rows.append([n[len("BM_Floor/"):],
-                     cell(runs, errors, n, "real_time", digits=1) + " ns"])
+        rows.append([R.short_name(n), cell(smp, n, "time") + " ns"])
     for size in (64, 4096, 65536, 1048576):
         n = f"BM_Floor/memcpy/bytes:{size}"
         rows.append([f"memcpy {size} B",
-                     cell(runs, errors, n, "bytes_per_second", 1e-9, 1) +
-                     " GB/s"])
+                     cell(smp, n, "bytes_per_second", 1e-9, 1) + " GB/s"])
     print("### Floors\n")
     table(["what", "median"], rows)
 
 
-def axis(runs, errors, family, key):
-    """The sorted values of key (groups, pairs) among the family's names."""
+def axis(smp, family, key):
+    """The sorted values of key (groups, pairs) in the family's names."""
     vals = set()
-    for n in list(runs) + list(errors):
+    for n in smp:
         if n.startswith(family + "/"):
             for part in n.split("/"):
                 if part.startswith(key + ":"):
@@ -170,9 +170,8 @@ def axis(runs, errors, family, key):
     return sorted(vals)
 
 
-def contention(runs, errors):
-    groups = axis(runs, errors, "BM_Messaging", "groups")
-    pairs = axis(runs, errors, "BM_Pairs", "pairs")
+def messaging(smp):
+    groups = axis(smp, "BM_Messaging", "groups")
     for mode in ("process", "thread") if groups else ():
         print(f"### Messaging (hackbench), {mode} mode; thousand messages/s "
               "(per-message p99, ms; UDP: loss %)\n")
@@ -181,45 +180,66 @@ def contention(runs, errors):
             r = [t]
             for g in groups:
                 n = f"BM_Messaging/{t}/{mode}/groups:{g}/manual_time"
-                c = cell(runs, errors, n, "items_per_second", 1e-3, 1)
-                if n in runs:
-                    c += f" ({fmt(runs[n].get('p99_us', 0) * 1e-3, 1)}"
-                    if "loss_pct" in runs[n]:
-                        c += f"; {fmt(runs[n]['loss_pct'])} %"
-                    c += ")"
+                c = cell(smp, n, "items_per_second", 1e-3, 1)
+                p99 = med(smp, n, "p99_us")
+                if p99 is not None:
+                    c = with_loss(smp, n, c + f" ({fmt(p99 * 1e-3, 1)})")
                 r.append(c)
             rows.append(r)
         table(["transport"] + [f"groups {g}" for g in groups], rows)
-    for mode in ("process", "thread") if pairs else ():
+
+
+def pairs(smp):
+    counts = axis(smp, "BM_Pairs", "pairs")
+    for mode in ("process", "thread") if counts else ():
         print(f"### Pairs at once, {mode} mode; scaling efficiency "
               "(aggregate / n × one pair alone)\n")
         rows = []
         for t in TRANSPORTS:
             r = [t]
-            for k in pairs:
+            for k in counts:
                 n = f"BM_Pairs/{t}/{mode}/pairs:{k}/manual_time"
-                r.append(cell(runs, errors, n, "scaling_efficiency", 1, 2))
+                r.append(cell(smp, n, "scaling_efficiency", 1, 2))
             rows.append(r)
-        table(["transport"] + [f"n={k}" for k in pairs], rows)
+        table(["transport"] + [f"n={k}" for k in counts], rows)
+
+
+def stability(smp):
+    rows = []
+    for n, s in smp.items():
+        st = R.stability(s["time"])
+        if st["unstable"]:
+            rows.append([n, str(st["n"]), st["why"]])
+    print("### Unstable repetitions (†): time CV > %.0f %% or bimodal\n"
+          % (100 * R.UNSTABLE_CV))
+    if rows:
+        table(["benchmark", "n", "why"], rows)
+    else:
+        print("(none)\n")
 
 
 def main(argv):
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 64
-    doc, runs, errors = load(argv[0])
-    ctx = doc.get("context", {})
+    try:
+        side = R.load_side(argv[0])
+    except R.LoadError as e:
+        print("summary: %s" % e, file=sys.stderr)
+        return 65
+    if not side.runs:
+        print("summary: %s: holds no benchmark run" % argv[0], file=sys.stderr)
+        return 65
+    smp = R.samples(side.runs)
+    ctx = side.runs[0][1].get("context") or {}
     print(f"## sockpair-bench summary ({ctx.get('date', '?')}, "
           f"{ctx.get('num_cpus', '?')} CPUs, medians)\n")
-    latency(runs, errors)
-    throughput(runs, errors)
-    create(runs, errors)
-    stream(runs, errors)
-    floors(runs, errors)
-    contention(runs, errors)
-    failed = sorted(n for n, m in errors.items() if not m.startswith("skip:"))
-    if failed:
-        print("FAILED: " + ", ".join(failed))
+    for part in (latency, throughput, create, stream, floors, messaging, pairs,
+                 stability):
+        part(smp)
+    bad = sorted(n for n, s in smp.items() if failed(s) == "ERROR")
+    if bad:
+        print("FAILED: " + ", ".join(bad))
     return 0
 
 

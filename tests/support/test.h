@@ -1,7 +1,7 @@
 /*
  * A small test harness in libuv's manner: TEST(name) defines a test, each
- * test runs alone as "binary name" under ctest. The runner bounds it with
- * an alarm and fails it if the count of open descriptors changed.
+ * test runs alone as "binary name" under ctest (runner.c). The runner bounds
+ * it with an alarm and fails it if the count of open descriptors changed.
  * ASSERT_* print both values and the location, then exit(1).
  */
 #ifndef SP_TEST_H
@@ -24,6 +24,8 @@ void sp_test_register(const char *name, sp_test_fn fn);
     sp_test_register(#name, test_##name);                                      \
   }                                                                            \
   static void test_##name(void)
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 #define SP_TEST_SKIP_CODE 77
 #define SKIP(...)                                                              \

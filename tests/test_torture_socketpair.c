@@ -1,16 +1,16 @@
 /*
  * Torture of pair creation: every cell that can succeed (and a few that
  * cannot), every flag combination, with every fallible call failed in turn
- * with each errno it can really return (see torture_harness.h).
+ * with each errno it can really return (see support/torture.h).
  */
-#include "torture_harness.h"
-#include "torture_pair_check.h"
+#include "torture.h"
+#include "pair_check.h"
 
 static const int flag_sets[] = {0, SP_SOCK_NONBLOCK, SP_SOCK_CLOEXEC,
                                 SP_SOCK_NONBLOCK | SP_SOCK_CLOEXEC};
 
 static void pair_scenario(void *arg, torture_outcome *out) {
-  const cell *c = arg;
+  const pair_cell *c = arg;
   int fds[2] = {SENTINEL0, SENTINEL1};
   int r;
 
@@ -25,8 +25,8 @@ static void pair_scenario(void *arg, torture_outcome *out) {
     ASSERT(strcmp(sp_err_name(r), "UNKNOWN"));
     return;
   }
-  check_pair(c, fds);
-  close_pair(c, fds);
+  pair_check(c, fds);
+  pair_close(c, fds);
 }
 
 static void torture_cells(const char *what, int domain, const int *types,
@@ -35,7 +35,7 @@ static void torture_cells(const char *what, int domain, const int *types,
 
   for (size_t i = 0; i < n; i++)
     for (size_t f = 0; f < N_ELEMS(flag_sets); f++) {
-      cell c = {domain, types[i] | flag_sets[f], protocols[i]};
+      pair_cell c = {domain, types[i] | flag_sets[f], protocols[i]};
       char name[96];
 
       snprintf(name, sizeof(name), "%s %s/%s%s%s", sp_domain_name(domain),
@@ -83,7 +83,7 @@ TEST(pair_udp6) {
 
 /* Cells that cannot be paired: the probe socket is failed too. */
 TEST(pair_refused) {
-  static const cell cells[] = {
+  static const pair_cell cells[] = {
       {SP_PF_INET, SP_SOCK_RAW, SP_IPPROTO_ICMP},
       {SP_PF_INET6, SP_SOCK_RAW, SP_IPPROTO_RAW},
       {SP_PF_INET, SP_SOCK_STREAM, SP_IPPROTO_UDP},

@@ -1,50 +1,29 @@
-/*
- * A signal storm for the torture tests: SIGALRM every 100 us from
- * setitimer(ITIMER_REAL), its handler installed WITHOUT SA_RESTART, so
- * that every blocking call of the library in the meantime can see EINTR.
- *
- * The runner bounds each test with alarm() (the same ITIMER_REAL and the
- * same signal): storm_stop() puts its handler and what was left of its
- * timer back. Header-only: each test is one source.
- */
-#ifndef SP_TORTURE_LIMITS_H
-#define SP_TORTURE_LIMITS_H
+/* The signal storm (see storm.h). */
+#include "storm.h"
 
-#include "test.h"
-
-#include <signal.h>
-#include <sys/time.h>
 #include <unistd.h>
 
-#define STORM_API static __attribute__((unused))
 #define STORM_INTERVAL_US 100
-#define STORM_US 300000 /* how long each storm blows */
 #define STORM_MIN_TICKS 100
 /* The storm takes the runner's alarm: its own watchdog ends a test stuck
  * under it. */
 #define STORM_WATCHDOG_US (60 * 1000000LL)
 
-static volatile sig_atomic_t storm_ticks;
-static int64_t storm_deadline_us;
+static volatile sig_atomic_t ticks;
+static int64_t deadline_us;
 
-typedef struct storm {
-  struct sigaction saved_action;
-  struct itimerval saved_timer;
-  int64_t started_us;
-} storm;
-
-static void storm_on_tick(int sig) {
+static void on_tick(int sig) {
   static const char msg[] = "stuck under the signal storm (watchdog)\n";
 
   (void)sig;
-  storm_ticks++;
-  if (sp_test_now_us() > storm_deadline_us) { /* clock_gettime: safe */
+  ticks++;
+  if (sp_test_now_us() > deadline_us) { /* clock_gettime: safe */
     (void)!write(2, msg, sizeof(msg) - 1);
     _exit(124);
   }
 }
 
-STORM_API void storm_start(storm *st) {
+void storm_start(storm *st) {
   struct sigaction sa;
   struct itimerval every = {
       .it_interval = {.tv_sec = 0, .tv_usec = STORM_INTERVAL_US},
@@ -52,17 +31,17 @@ STORM_API void storm_start(storm *st) {
   };
 
   memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = storm_on_tick;
+  sa.sa_handler = on_tick;
   sa.sa_flags = 0; /* no SA_RESTART: blocking calls fail with EINTR */
   sigemptyset(&sa.sa_mask);
-  storm_ticks = 0;
+  ticks = 0;
   st->started_us = sp_test_now_us();
-  storm_deadline_us = st->started_us + STORM_WATCHDOG_US;
+  deadline_us = st->started_us + STORM_WATCHDOG_US;
   ASSERT_EQ(sigaction(SIGALRM, &sa, &st->saved_action), 0);
   ASSERT_EQ(setitimer(ITIMER_REAL, &every, &st->saved_timer), 0);
 }
 
-STORM_API void storm_stop(storm *st) {
+void storm_stop(storm *st) {
   struct itimerval off = {{0, 0}, {0, 0}};
   struct itimerval rest = st->saved_timer;
   int64_t left_us = (int64_t)rest.it_value.tv_sec * 1000000 +
@@ -80,7 +59,7 @@ STORM_API void storm_stop(storm *st) {
   ASSERT_EQ(sigprocmask(SIG_BLOCK, &alrm, &old_mask), 0);
   ASSERT_EQ(setitimer(ITIMER_REAL, &off, NULL), 0);
   while (sigtimedwait(&alrm, NULL, &zero) == SIGALRM)
-    storm_ticks++;
+    ticks++;
   ASSERT_EQ(sigaction(SIGALRM, &st->saved_action, NULL), 0);
   ASSERT_EQ(sigprocmask(SIG_SETMASK, &old_mask, NULL), 0);
   if (rest.it_value.tv_sec == 0 && rest.it_value.tv_usec == 0)
@@ -92,10 +71,11 @@ STORM_API void storm_stop(storm *st) {
   ASSERT_EQ(setitimer(ITIMER_REAL, &rest, NULL), 0);
 }
 
-/* A storm that hardly blew proves nothing. */
-STORM_API void storm_assert_stormy(const storm *st) {
-  (void)st;
-  ASSERT_GE(storm_ticks, STORM_MIN_TICKS);
+long storm_ticks(void) {
+  return (long)ticks;
 }
 
-#endif /* SP_TORTURE_LIMITS_H */
+void storm_assert_stormy(const storm *st) {
+  (void)st;
+  ASSERT_GE(ticks, STORM_MIN_TICKS);
+}

@@ -1,14 +1,5 @@
-/*
- * What a caller may rely on for a pair it was given, checked with raw
- * syscalls (not the library): both ends open and distinct, the requested
- * O_NONBLOCK / FD_CLOEXEC and no other, the right domain and type, TCP_NODELAY
- * on emulated TCP, each end the other's peer, and bytes flowing both ways.
- * Shared by the torture tests (header-only: each test is one source).
- */
-#ifndef SP_TORTURE_PAIR_CHECK_H
-#define SP_TORTURE_PAIR_CHECK_H
-
-#include "test.h"
+/* Checks on a pair, with raw syscalls (see pair_check.h). */
+#include "pair_check.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -16,18 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define TORTURE_PAIR_API static __attribute__((unused))
-#define SENTINEL0 (-71)
-#define SENTINEL1 (-72)
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
-typedef struct cell {
-  int domain;
-  int type; /* with flags */
-  int protocol;
-} cell;
-
-TORTURE_PAIR_API int sock_int(int fd, int level, int name) {
+static int sock_int(int fd, int level, int name) {
   int v = -1;
   socklen_t len = sizeof(v);
 
@@ -37,7 +17,7 @@ TORTURE_PAIR_API int sock_int(int fd, int level, int name) {
 
 /* The type the kernel gives a pair of this cell (AF_UNIX SOCK_RAW is a
  * datagram socket), asked of the kernel itself. */
-TORTURE_PAIR_API int expected_so_type(const cell *c) {
+static int expected_so_type(const pair_cell *c) {
   int base = c->type & 0xf;
   int fds[2];
   int t;
@@ -51,7 +31,7 @@ TORTURE_PAIR_API int expected_so_type(const cell *c) {
   return t;
 }
 
-TORTURE_PAIR_API void check_peers(int a, int b) {
+static void check_peers(int a, int b) {
   struct sockaddr_storage name, peer;
   socklen_t nlen = sizeof(name);
   socklen_t plen = sizeof(peer);
@@ -62,8 +42,7 @@ TORTURE_PAIR_API void check_peers(int a, int b) {
   ASSERT_MEM_EQ(&name, &peer, nlen);
 }
 
-/* Everything a caller may rely on for a pair it was given. */
-TORTURE_PAIR_API void check_pair(const cell *c, const int fds[2]) {
+void pair_check(const pair_cell *c, const int fds[2]) {
   int flags = c->type & (SP_SOCK_NONBLOCK | SP_SOCK_CLOEXEC);
   int so_type = expected_so_type(c);
 
@@ -87,9 +66,7 @@ TORTURE_PAIR_API void check_pair(const cell *c, const int fds[2]) {
   sp_test_round_trip(fds);
 }
 
-/* Makes the close of a TCP end abortive (RST), so that the thousands of
- * TCP pairs a torture makes leave no TIME_WAIT behind. */
-TORTURE_PAIR_API void set_abortive(const cell *c, int fd) {
+void pair_set_abortive(const pair_cell *c, int fd) {
   if ((c->domain == SP_PF_INET || c->domain == SP_PF_INET6) &&
       (c->type & 0xf) == SP_SOCK_STREAM) {
     struct linger lg = {.l_onoff = 1, .l_linger = 0};
@@ -98,10 +75,8 @@ TORTURE_PAIR_API void set_abortive(const cell *c, int fd) {
   }
 }
 
-TORTURE_PAIR_API void close_pair(const cell *c, int fds[2]) {
-  set_abortive(c, fds[0]);
+void pair_close(const pair_cell *c, int fds[2]) {
+  pair_set_abortive(c, fds[0]);
   close(fds[0]);
   close(fds[1]);
 }
-
-#endif /* SP_TORTURE_PAIR_CHECK_H */

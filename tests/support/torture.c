@@ -1,38 +1,6 @@
-/*
- * The torture harness: run a scenario once to count the fallible calls it
- * makes through the seam of lib/src/sys.h, then once more for each call k,
- * failing call k with each errno that call can really return, and with
- * short transfers for the I/O calls (curl's torture tests, SQLite's fault
- * injection). After every run:
- *   - EINTR and short transfers must be invisible: the same outcome as the
- *     clean run;
- *   - any other fault gives the clean outcome (the library recovered) or
- *     exactly -errno of a fault it was dealt: never a crash, a hang, or a
- *     success with garbage (the scenario checks its outputs);
- *   - no descriptor is leaked (count of /proc/self/fd) and, under ASan, no
- *     byte (a LeakSanitizer check after each scenario);
- *   - no run waits for a hidden deadline (each is bounded in time).
- * Besides the one-shot faults: for each call k a sticky run, call k and
- * every later call failing (SQLite's persistent faults: cleanup paths fail
- * too), and two whole-run modes, every transfer cut to one byte and every
- * interruptible call interrupted once.
- *
- * A scenario is a function that arms the hook (torture_arm) around the
- * library calls under test only, checks what it got, releases everything
- * it made, and describes its outcome with torture_note*().
- *
- * Header-only (static functions) so that each test_torture_*.c binary
- * builds from one source, as tests/CMakeLists.txt expects.
- *
- * Debugging: TORTURE_VERBOSE=1 names each fault before its run,
- * TORTURE_SLOW=1 names the runs slower than 20 ms. A failure names the
- * fault being dealt (an atexit handler).
- */
-#ifndef SP_TORTURE_HARNESS_H
-#define SP_TORTURE_HARNESS_H
-
-#include "fault.h"
-#include "test.h"
+/* The torture harness (see torture.h): the fault hook, its tables of real
+ * errnos, and the driver that runs a scenario clean and then faulted. */
+#include "torture.h"
 
 #include <errno.h>
 #include <time.h>
@@ -48,7 +16,6 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-#define TORTURE_API static __attribute__((unused))
 #define TORTURE_MAX_CALLS 512
 #define TORTURE_MAX_ERRNOS 8
 /* A faulted run slower than this waited for something that never came
@@ -58,28 +25,6 @@
 /* Pseudo-errnos of the tables: a transfer cut short instead of failed. */
 #define TORTURE_SHORT_ONE (-1)  /* to one byte */
 #define TORTURE_SHORT_HALF (-2) /* to half of what was asked */
-
-typedef struct torture_outcome {
-  long result;     /* what the operation returned */
-  uint64_t digest; /* FNV-1a of everything else the caller observed */
-  size_t noted;    /* bytes fed to the digest */
-  /* Set by a scenario when its error outcome is the documented consequence
-   * of the fault dealt (e.g. feof is sticky after a hard error, as PHP's):
-   * accepted even in strict mode, if result is -errno of a fault dealt. */
-  int excused;
-} torture_outcome;
-
-typedef struct torture_stats {
-  long calls;     /* fallible calls of the clean runs */
-  long points;    /* one-shot faults: call k, one errno or short transfer */
-  long sticky;    /* runs failing call k and every call after it */
-  long whole;     /* runs with every transfer short / every call EINTR */
-  long recovered; /* faulted runs that gave the clean outcome */
-  long failed;    /* ... that gave a clean error */
-  long diverged;  /* ... whose call k was not the clean run's call k */
-} torture_stats;
-
-typedef void (*torture_fn)(void *arg, torture_outcome *out);
 
 typedef enum torture_mode {
   TORTURE_COUNT,   /* count and log, inject nothing */
@@ -107,13 +52,9 @@ static struct torture_state {
   size_t lens[TORTURE_MAX_CALLS];
   const char *scenario; /* for the report on failure */
   int in_run;
-  /* Set by the test before torture_run (torture_options). */
-  int strict;   /* every one-shot fault must give the clean outcome */
-  int no_short; /* no short transfers: datagrams are never cut */
-  /* The scenario's action before each armed call (e.g. the peer sends the
-   * next piece when the library is about to wait): keeps a scenario with
-   * real waits deterministic, single-threaded. */
-  void (*on_call)(void *ctx, sp_call call);
+  int strict;                               /* torture_options */
+  int no_short;                             /* torture_options */
+  void (*on_call)(void *ctx, sp_call call); /* torture_on_call */
   void *on_call_ctx;
 } torture;
 
@@ -284,50 +225,39 @@ static int torture_hook(void *ctx, sp_call call, size_t *len) {
   return 0;
 }
 
-/* strict: the scenario retries what failed, so that every one-shot fault
- * must end in the clean outcome (a sticky fault may still end in an error).
- * no_short: leave transfers whole (datagram sockets never cut a message on
- * their own: a shortened datagram recv or send is no real failure). */
-TORTURE_API void torture_options(int strict, int no_short) {
+void torture_options(int strict, int no_short) {
   torture.strict = strict;
   torture.no_short = no_short;
 }
 
-TORTURE_API void torture_on_call(void (*fn)(void *ctx, sp_call call),
-                                 void *ctx) {
+void torture_on_call(void (*fn)(void *ctx, sp_call call), void *ctx) {
   torture.on_call = fn;
   torture.on_call_ctx = ctx;
 }
 
-/* 1 if err (an errno) was injected during this run: a scenario accepts an
- * error from the library only if it was dealt one. */
-TORTURE_API int torture_was_dealt(int err) {
+int torture_was_dealt(int err) {
   return err > 0 && err < 256 && torture.dealt[err];
 }
 
-/* How many faults were dealt so far in this run, and the last one. */
-TORTURE_API int torture_dealt_count(void) {
+int torture_dealt_count(void) {
   return torture.ndealt;
 }
 
-TORTURE_API int torture_last_dealt(void) {
+int torture_last_dealt(void) {
   return torture.last_dealt;
 }
 
-/* Around the library calls under test only: the scenario's own setup and
- * checks through the library are neither counted nor failed. */
-TORTURE_API void torture_arm(void) {
+void torture_arm(void) {
   torture.armed = 1;
 }
 
-TORTURE_API void torture_disarm(void) {
+void torture_disarm(void) {
   torture.armed = 0;
 }
 
 /* --- outcomes ----------------------------------------------------------- */
 
-TORTURE_API void torture_note(torture_outcome *out, const void *data,
-                              size_t len) {
+void torture_note(torture_outcome *out, const void *data, size_t len) {
   const unsigned char *p = data;
 
   if (!out->noted && !out->digest)
@@ -339,7 +269,7 @@ TORTURE_API void torture_note(torture_outcome *out, const void *data,
   out->noted += len;
 }
 
-TORTURE_API void torture_note_long(torture_outcome *out, long v) {
+void torture_note_long(torture_outcome *out, long v) {
   torture_note(out, &v, sizeof(v));
 }
 
@@ -380,8 +310,7 @@ static int64_t torture_now_ms(void) {
 
 /* --- the driver --------------------------------------------------------- */
 
-/* One line of figures: the closing note of the issue quotes them. */
-TORTURE_API void torture_total(const char *name, const torture_stats *t) {
+void torture_total(const char *name, const torture_stats *t) {
   printf("torture %-44s calls %4ld  faults %5ld  sticky %4ld  whole %3ld  "
          "recovered %5ld  errors %5ld  diverged %ld\n",
          name, t->calls, t->points, t->sticky, t->whole, t->recovered,
@@ -501,12 +430,8 @@ static void torture_fault_at(torture_fn fn, void *arg, long k, int err,
   torture_judge(clean, &got, rule, st);
 }
 
-/*
- * Runs the scenario clean, then with every fault at every call it made;
- * adds to *total and prints one line of figures.
- */
-TORTURE_API void torture_run(const char *name, torture_fn fn, void *arg,
-                             torture_stats *total) {
+void torture_run(const char *name, torture_fn fn, void *arg,
+                 torture_stats *total) {
   static int registered;
   torture_outcome clean;
   torture_outcome got;
@@ -559,5 +484,3 @@ TORTURE_API void torture_run(const char *name, torture_fn fn, void *arg,
     total->diverged += st.diverged;
   }
 }
-
-#endif /* SP_TORTURE_HARNESS_H */
