@@ -170,38 +170,36 @@ def axis(smp, family, key):
     return sorted(vals)
 
 
+def by_transport(smp, family, key, title, transports, fmt_cell):
+    """One table per mode: transports down, the values of key across."""
+    xs = axis(smp, family, key)
+    for mode in ("process", "thread") if xs else ():
+        print(title % mode + "\n")
+        rows = [[t] + [fmt_cell(smp, f"{family}/{t}/{mode}/{key}:{x}"
+                                "/manual_time") for x in xs]
+                for t in transports]
+        table(["transport"] + [f"{key} {x}" for x in xs], rows)
+
+
+def messaging_cell(smp, n):
+    c = cell(smp, n, "items_per_second", 1e-3, 1)
+    p99 = med(smp, n, "p99_us")
+    return c if p99 is None else with_loss(smp, n,
+                                           c + f" ({fmt(p99 * 1e-3, 1)})")
+
+
 def messaging(smp):
-    groups = axis(smp, "BM_Messaging", "groups")
-    for mode in ("process", "thread") if groups else ():
-        print(f"### Messaging (hackbench), {mode} mode; thousand messages/s "
-              "(per-message p99, ms; UDP: loss %)\n")
-        rows = []
-        for t in TRANSPORTS[:-1]:
-            r = [t]
-            for g in groups:
-                n = f"BM_Messaging/{t}/{mode}/groups:{g}/manual_time"
-                c = cell(smp, n, "items_per_second", 1e-3, 1)
-                p99 = med(smp, n, "p99_us")
-                if p99 is not None:
-                    c = with_loss(smp, n, c + f" ({fmt(p99 * 1e-3, 1)})")
-                r.append(c)
-            rows.append(r)
-        table(["transport"] + [f"groups {g}" for g in groups], rows)
+    by_transport(smp, "BM_Messaging", "groups",
+                 "### Messaging (hackbench), %s mode; thousand messages/s "
+                 "(per-message p99, ms; UDP: loss %%)", TRANSPORTS[:-1],
+                 messaging_cell)
 
 
 def pairs(smp):
-    counts = axis(smp, "BM_Pairs", "pairs")
-    for mode in ("process", "thread") if counts else ():
-        print(f"### Pairs at once, {mode} mode; scaling efficiency "
-              "(aggregate / n × one pair alone)\n")
-        rows = []
-        for t in TRANSPORTS:
-            r = [t]
-            for k in counts:
-                n = f"BM_Pairs/{t}/{mode}/pairs:{k}/manual_time"
-                r.append(cell(smp, n, "scaling_efficiency", 1, 2))
-            rows.append(r)
-        table(["transport"] + [f"n={k}" for k in counts], rows)
+    by_transport(smp, "BM_Pairs", "pairs",
+                 "### Pairs at once, %s mode; scaling efficiency "
+                 "(aggregate / n × one pair alone)", TRANSPORTS,
+                 lambda smp, n: cell(smp, n, "scaling_efficiency", 1, 2))
 
 
 def stability(smp):
