@@ -236,6 +236,12 @@ def line_data(tab, tmp, prefix, cols):
     return files
 
 
+def xrange(tab):
+    """A little room either side of the counts (log scale)."""
+    xs = [r[0] for rows in tab.values() for r in rows]
+    return "%g:%g" % (min(xs) / 1.25, max(xs) * 1.25)
+
+
 def xtics(tab):
     xs = sorted({r[0] for rows in tab.values() for r in rows})
     return ", ".join("'%d' %d" % (x, x) for x in xs)
@@ -246,6 +252,7 @@ def two_panels(title, tab, xlabel, left, right, base):
     gnuplot("""set output '@OUT0@'
 set multiplot layout 1,2 title '%s'
 set logscale x 2
+set xrange [%s]
 set xtics (%s)
 set xlabel '%s'
 set grid
@@ -256,9 +263,11 @@ plot %s
 set title '%s'
 set logscale y
 set yrange [*:*]
+set key top left
 plot %s
 unset multiplot
-""" % (title, xtics(tab), xlabel, left[0], left[1], right[0], right[1]),
+""" % (title, xrange(tab), xtics(tab), xlabel, left[0], left[1], right[0],
+       right[1]),
             [base])
 
 
@@ -358,18 +367,22 @@ unset multiplot
 """ % (name_a, name_b, VS_STYLE, dat, size, dat2), [base])
 
 
-def plot_contention(smp, mode, label, base, tmp):
-    """The messaging and pairs charts of one side; how many were made."""
+def plot_contention(side, smp, mode, base, tmp):
+    """The messaging and pairs charts of one side; how many were made.
+    Their run notes count their own repetitions (a pass of their own)."""
     made = 0
-    msg = messaging_table(smp, mode)
-    pairs = pairs_table(smp, mode)
-    if msg:
-        plot_messaging(msg, "messaging (hackbench), %s mode - kernel %s"
-                       % (mode, label), base + "-messaging", tmp)
-        made += 1
-    if pairs:
-        plot_pairs(pairs, "n ping-pong pairs at once, %s mode - kernel %s"
-                   % (mode, label), base + "-pairs", tmp)
+    for family, table, draw, what, suffix in (
+            ("BM_Messaging/", messaging_table, plot_messaging,
+             "messaging (hackbench)", "-messaging"),
+            ("BM_Pairs/", pairs_table, plot_pairs,
+             "n ping-pong pairs at once", "-pairs")):
+        tab = table(smp, mode)
+        if not tab:
+            continue
+        own = {k: v for k, v in smp.items() if k.startswith(family)}
+        draw(tab, "%s, %s mode - kernel %s%s" % (
+            what, mode, side_label(side), run_note(side, own)),
+            base + suffix, tmp)
         made += 1
     return made
 
@@ -431,7 +444,7 @@ def main(argv):
                                     "kernel %s" % (args.buf, label),
                                     base + "-throughput", tmp)
                     made += 1
-                made += plot_contention(smp, args.mode, label, base, tmp)
+                made += plot_contention(sides[0], smp, args.mode, base, tmp)
             else:
                 sa, sb = (R.samples(s.runs) for s in sides)
                 la = latency_table(sa, args.mode, args.latency_size)
