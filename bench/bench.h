@@ -66,5 +66,33 @@ void bm_throughput_register(void);
 void bm_create_register(void);
 void bm_stream_register(void);
 void bm_floors_register(void);
+void bm_messaging_register(void);
+void bm_pairs_register(void);
+
+/* The contention families' options (bm_messaging.c): defaults, then the
+ * SP_BENCH_GROUPS / _LOOPS / _PAIRS / _PAIRS_WINDOW_MS environment, then
+ * the --sp_messaging_groups= --sp_messaging_loops= --sp_pairs=
+ * --sp_pairs_window_ms= flags, which bm_contention_flags() removes from
+ * argv (0, or 64 for a bad one) before Google Benchmark parses it. Names
+ * do not change with them. */
+#define BM_CONTENTION_MAX 16
+struct bm_contention_opts {
+  int64_t groups[BM_CONTENTION_MAX];
+  int ngroups, loops;
+  int64_t pairs[BM_CONTENTION_MAX];
+  int npairs, window_ms;
+};
+extern struct bm_contention_opts bm_contention;
+int bm_contention_flags(int *argc, char **argv);
+/* One transport and mode of a contention family (mode: 0 process, 1
+ * thread). */
+struct bm_contention_case {
+  const struct sh_transport *t;
+  int mode;
+};
+/* Registers <family>/<transport>/<process|thread>/<arg>:<v> for each of
+ * the n values, fn(state, c), manual time in ms. */
+void bm_contention_add(const char *family, struct bm_contention_case *c,
+                       sb_fn fn, const char *arg, const int64_t *vals, int n);
 
 #endif /* SP_BENCH_H */

@@ -5,6 +5,9 @@
 #include "bench.h"
 
 int main(int argc, char **argv) {
+  int err = bm_contention_flags(&argc, argv);
+  if (err != 0)
+    return err;
   sh_signals_init();
   bt_test_hooks_init();
   bm_latency_register();
@@ -12,5 +15,7 @@ int main(int argc, char **argv) {
   bm_create_register();
   bm_stream_register();
   bm_floors_register();
+  bm_messaging_register();
+  bm_pairs_register();
   return sb_main(argc, argv);
 }

@@ -21,6 +21,16 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_matrix(int argc, char **argv);
 int cli_pingpong(int argc, char **argv);
 int cli_stream(int argc, char **argv);
+int cli_messaging(int argc, char **argv);
+
+/* One option: fn(ctx, name, value) for each (value NULL for the bare
+ * flags, those in the NULL-terminated list bare); -h/--help prints the
+ * usage. 0, -1 after --help, or the first non-zero fn returned (64). */
+typedef int (*cli_option_fn)(void *ctx, const char *name, const char *value);
+int cli_parse_opts(int argc, char **argv, const char *cmd,
+                   const char *const *bare, cli_option_fn fn, void *ctx);
+/* Parses a decimal integer in [min, max]: 0, or -1. */
+int cli_parse_ll(const char *s, long long min, long long max, long long *out);
 
 /* --- pingpong / stream: shared by both (ipc.c), on the harness --- */
 typedef struct cli_ipc_opts {

@@ -27,9 +27,7 @@ static const struct sh_transport *find_transport(const char *name) {
   return t && t->create != SH_EVENTFDS ? t : NULL;
 }
 
-/* Parses a decimal integer in [min, max]; 0 on success. */
-static int parse_ll(const char *s, long long min, long long max,
-                    long long *out) {
+int cli_parse_ll(const char *s, long long min, long long max, long long *out) {
   char *end;
   long long v;
 
@@ -55,7 +53,8 @@ static int parse_pin(cli_ipc_opts *o, const char *val) {
 }
 
 /* One "--name value" option: 0, or the usage error's exit code. */
-static int parse_option(cli_ipc_opts *o, const char *a, const char *val) {
+static int parse_option(void *ctx, const char *a, const char *val) {
+  cli_ipc_opts *o = ctx;
   long long v;
 
   if (!strcmp(a, "--transport")) {
@@ -63,19 +62,19 @@ static int parse_option(cli_ipc_opts *o, const char *a, const char *val) {
     if (!o->t)
       return cli_usage_error("%s: unknown transport '%s'", o->cmd, val);
   } else if (!strcmp(a, "--count")) {
-    if (parse_ll(val, 1, o->max_count, &v))
+    if (cli_parse_ll(val, 1, o->max_count, &v))
       return cli_usage_error("%s: --count wants 1..%lld, not '%s'", o->cmd,
                              o->max_count, val);
     o->count = v;
   } else if (!strcmp(a, "--size")) {
-    if (parse_ll(val, 1, MAX_SIZE, &v))
+    if (cli_parse_ll(val, 1, MAX_SIZE, &v))
       return cli_usage_error("%s: --size wants 1..%u bytes, not '%s'", o->cmd,
                              MAX_SIZE, val);
     o->size = (size_t)v;
   } else if (!strcmp(a, "--pin")) {
     return parse_pin(o, val);
   } else if (!strcmp(a, "--timeout")) {
-    if (parse_ll(val, 1, 3600, &v))
+    if (cli_parse_ll(val, 1, 3600, &v))
       return cli_usage_error("%s: --timeout wants 1..3600 s, not '%s'", o->cmd,
                              val);
     o->timeout_s = (int)v;
@@ -85,22 +84,32 @@ static int parse_option(cli_ipc_opts *o, const char *a, const char *val) {
   return 0;
 }
 
-int cli_ipc_parse(int argc, char **argv, cli_ipc_opts *o) {
+int cli_parse_opts(int argc, char **argv, const char *cmd,
+                   const char *const *bare, cli_option_fn fn, void *ctx) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    int err;
+    int err, is_bare = 0;
 
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       cli_usage(stdout);
       return -1;
     }
-    if (i + 1 == argc)
-      return cli_usage_error("%s: unknown option '%s' or missing value", o->cmd,
+    for (int k = 0; bare && bare[k] && !is_bare; k++)
+      is_bare = !strcmp(a, bare[k]);
+    if (!is_bare && i + 1 == argc)
+      return cli_usage_error("%s: unknown option '%s' or missing value", cmd,
                              a);
-    err = parse_option(o, a, argv[++i]);
+    err = fn(ctx, a, is_bare ? NULL : argv[++i]);
     if (err)
       return err;
   }
+  return 0;
+}
+
+int cli_ipc_parse(int argc, char **argv, cli_ipc_opts *o) {
+  int err = cli_parse_opts(argc, argv, o->cmd, NULL, parse_option, o);
+  if (err)
+    return err;
   if (!o->t)
     o->t = find_transport("unix-stream");
   return 0;

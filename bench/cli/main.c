@@ -17,6 +17,9 @@ void cli_usage(FILE *out) {
         "                    switches per round trip\n"
         "  stream [flags]    one-way throughput between two processes:\n"
         "                    bytes/s, messages/s and loss %\n"
+        "  messaging [flags] hackbench (perf bench sched messaging) over any\n"
+        "                    transport: messages/s, per-message latency,\n"
+        "                    context switches, fairness, loss %\n"
         "\n"
         "pingpong / stream flags (one line of key=value on stdout):\n"
         "  --transport T     unix-stream (default), unix-dgram,\n"
@@ -25,6 +28,15 @@ void cli_usage(FILE *out) {
         "  --size B          bytes per message (default 64)\n"
         "  --pin P           same (both on one CPU), diff, none (default)\n"
         "  --timeout S       bound on the whole run, seconds (default 60)\n"
+        "\n"
+        "messaging flags (perf bench sched messaging's defaults):\n"
+        "  --groups N        groups of senders and receivers (10)\n"
+        "  --fds N           senders and receivers per group (20)\n"
+        "  --loops N         messages per sender to each receiver (100)\n"
+        "  --size B          bytes per message, >= 24 (100)\n"
+        "  --thread          threads instead of processes\n"
+        "  --transport T     as above (unix-stream; perf's -p is pipe)\n"
+        "  --timeout S       bound on the round (default: from the work)\n"
         "\n"
         "options:\n"
         "  -h, --help        this text\n"
@@ -79,5 +91,7 @@ int main(int argc, char **argv) {
     return finish(cli_pingpong(argc - 1, argv + 1));
   if (!strcmp(cmd, "stream"))
     return finish(cli_stream(argc - 1, argv + 1));
+  if (!strcmp(cmd, "messaging"))
+    return finish(cli_messaging(argc - 1, argv + 1));
   return cli_usage_error("unknown command '%s'", cmd);
 }

@@ -10,18 +10,11 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import env as envmod  # noqa: E402
-import record  # noqa: E402
+import export  # noqa: E402
 
 EX_USAGE, EX_UNAVAILABLE, EX_OSERR, EX_CANTCREAT = 64, 69, 71, 73
 TRANSPORTS = ("unix-stream", "unix-dgram", "unix-seqpacket", "tcp4", "tcp6",
               "udp4", "udp6", "pipe")
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        print("hyperfine: %s (see --help)" % message, file=sys.stderr)
-        sys.exit(EX_USAGE)
 
 
 def positive(text):
@@ -125,8 +118,7 @@ def markdown(env, args, cmds, perf_why, table, lines):
 
 
 def main(argv):
-    p = Parser(prog="scripts/hyperfine", add_help=False)
-    p.add_argument("--cli", required=True)
+    p = export.Parser(prog="scripts/hyperfine", add_help=False)
     p.add_argument("--count", type=positive, default=20000)
     p.add_argument("--size", type=positive, default=64)
     p.add_argument("--pin", choices=("same", "diff", "none"), default="none")
@@ -137,10 +129,7 @@ def main(argv):
     p.add_argument("--stream-size", type=positive, default=65536)
     p.add_argument("--runs", type=positive, default=10)
     p.add_argument("--warmup", type=positive, default=2)
-    p.add_argument("--results")
-    p.add_argument("--kernel")
-    p.add_argument("--no-perf", action="store_true")
-    p.add_argument("--no-record", action="store_true")
+    export.add_common(p)
     args = p.parse_args(argv)
     repo = os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__))))
@@ -166,15 +155,7 @@ def main(argv):
         ["hyperfine", "--version"], capture_output=True, text=True,
         check=False).stdout.strip().replace("hyperfine ", "")
 
-    class EnvArgs:
-        root, build, compiler, cflags, merge = "/", None, None, None, []
-    ea = EnvArgs()
-    ea.repo = repo
-    if args.cli:
-        bdir = os.path.dirname(os.path.dirname(os.path.abspath(args.cli)))
-        if os.path.exists(os.path.join(bdir, "CMakeCache.txt")):
-            ea.build = bdir
-    env = envmod.capture(ea)
+    env = export.capture_env(repo, args.cli)
 
     cmds, perf_why = commands(args)
     if perf_why:
@@ -204,30 +185,7 @@ def main(argv):
     if perf_why:
         data["sockpair_perf_skipped"] = perf_why
     md = markdown(env, args, cmds, perf_why, table, lines)
-    if args.no_record:
-        sys.stdout.write(md)
-        return 0
-    kernel = args.kernel or (env.get("kernel") or {}).get("release")
-    if not kernel or kernel == envmod.ABSENT:
-        kernel = os.uname().release
-    host = env.get("host") if env.get("host") != envmod.ABSENT else \
-        os.uname().nodename
-    directory = os.path.join(args.results, record.safe_name(kernel, "kernel"))
-    base = "hyperfine-%s-%s" % (record.stamp(env),
-                                record.safe_name(host, "host"))
-    try:
-        pj = record.atomic_store(directory, base, (json.dumps(
-            data, indent=2) + "\n").encode("utf-8"), ".json")
-        base = os.path.splitext(os.path.basename(pj))[0]
-        pm = record.atomic_store(directory, base, md.encode("utf-8"), ".md")
-    except OSError as e:
-        print("hyperfine: cannot write under %s: %s" % (directory, e),
-              file=sys.stderr)
-        return EX_CANTCREAT
-    sys.stdout.write(md)
-    print(pj)
-    print(pm)
-    return 0
+    return export.store_and_print("hyperfine", args, env, "hyperfine", data, md)
 
 
 if __name__ == "__main__":

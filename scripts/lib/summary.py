@@ -6,8 +6,9 @@
 Medians over repetitions (of a run that kept only aggregates: its median).
 Latency at 64 B in process mode, throughput at 64 KiB and 1 MiB, create
 cost per transport, and the stream layer's overhead as the ratio stream /
-raw of times measured in the same run. Skipped benchmarks show their
-reason. A figure whose repetitions are unstable (a coefficient of variation
+raw of times measured in the same run, messaging rates and per-message
+p99 per transport and groups, pairs' scaling efficiency. Skipped
+benchmarks show their reason. A figure whose repetitions are unstable (a coefficient of variation
 above results.UNSTABLE_CV, or two groups apart: results.stability()) is
 marked †, and the last table lists every such benchmark of the run.
 Exit: 0, 64 usage, 65 the file is not a usable run (one line says why).
@@ -158,6 +159,49 @@ def floors(smp):
     table(["what", "median"], rows)
 
 
+def axis(smp, family, key):
+    """The sorted values of key (groups, pairs) in the family's names."""
+    vals = set()
+    for n in smp:
+        if n.startswith(family + "/"):
+            for part in n.split("/"):
+                if part.startswith(key + ":"):
+                    vals.add(int(part[len(key) + 1:]))
+    return sorted(vals)
+
+
+def by_transport(smp, family, key, title, transports, fmt_cell):
+    """One table per mode: transports down, the values of key across."""
+    xs = axis(smp, family, key)
+    for mode in ("process", "thread") if xs else ():
+        print(title % mode + "\n")
+        rows = [[t] + [fmt_cell(smp, f"{family}/{t}/{mode}/{key}:{x}"
+                                "/manual_time") for x in xs]
+                for t in transports]
+        table(["transport"] + [f"{key} {x}" for x in xs], rows)
+
+
+def messaging_cell(smp, n):
+    c = cell(smp, n, "items_per_second", 1e-3, 1)
+    p99 = med(smp, n, "p99_us")
+    return c if p99 is None else with_loss(smp, n,
+                                           c + f" ({fmt(p99 * 1e-3, 1)})")
+
+
+def messaging(smp):
+    by_transport(smp, "BM_Messaging", "groups",
+                 "### Messaging (hackbench), %s mode; thousand messages/s "
+                 "(per-message p99, ms; UDP: loss %%)", TRANSPORTS[:-1],
+                 messaging_cell)
+
+
+def pairs(smp):
+    by_transport(smp, "BM_Pairs", "pairs",
+                 "### Pairs at once, %s mode; scaling efficiency "
+                 "(aggregate / n × one pair alone)", TRANSPORTS,
+                 lambda smp, n: cell(smp, n, "scaling_efficiency", 1, 2))
+
+
 def stability(smp):
     rows = []
     for n, s in smp.items():
@@ -197,7 +241,8 @@ def main(argv):
     smp, ctx = got
     print(f"## sockpair-bench summary ({ctx.get('date', '?')}, "
           f"{ctx.get('num_cpus', '?')} CPUs, medians)\n")
-    for part in (latency, throughput, create, stream, floors, stability):
+    for part in (latency, throughput, create, stream, floors, messaging, pairs,
+                 stability):
         part(smp)
     bad = sorted(n for n, s in smp.items() if failed(s) == "ERROR")
     if bad:
