@@ -53,5 +53,9 @@ void bm_throughput_register(void);
 void bm_create_register(void);
 void bm_stream_register(void);
 void bm_floors_register(void);
+/* Takes --sp_canaries[=true|false] out of argv: 1 wanted, 0 not, -1 a bad
+ * value (said on stderr). */
+int bm_canary_wanted(int *argc, char **argv);
+void bm_canary_register(void);
 
 #endif /* SP_BENCH_H */

@@ -5,6 +5,9 @@
 #include "bench.h"
 
 int main(int argc, char **argv) {
+  int canaries = bm_canary_wanted(&argc, argv);
+  if (canaries < 0)
+    return 64;
   sh_signals_init();
   bt_test_hooks_init();
   bm_latency_register();
@@ -12,5 +15,7 @@ int main(int argc, char **argv) {
   bm_create_register();
   bm_stream_register();
   bm_floors_register();
+  if (canaries)
+    bm_canary_register();
   return sb_main(argc, argv);
 }

@@ -1,5 +1,7 @@
 # The benchmark suites, shared by scripts/bench (native) and scripts/kernel
-# (in a VM): sp_suite NAME sets suite_flags for sockpair-bench.
+# (in a VM): sp_suite NAME sets suite_flags for sockpair-bench. Every suite
+# runs the canaries (--sp_canaries: BM_Canary/* at the start, middle and
+# end of the run; scripts/compare reads the machine's drift from them).
 #   default   scripts/bench's suite: repetitions enough for scripts/compare's
 #             U-test (>= 9), random interleaving against drift
 #   quick     every benchmark once, short (<= 60 s natively)
@@ -14,5 +16,5 @@ sp_suite() {
     quick-vm) suite_flags=(--benchmark_min_time=0.05 --benchmark_repetitions=1) ;;
     *) echo "unknown suite '$1'" >&2; return 64 ;;
   esac
-  suite_flags+=(--benchmark_context=suite="$1")
+  suite_flags+=(--benchmark_context=suite="$1" --sp_canaries=true)
 }
