@@ -94,5 +94,9 @@ struct bm_contention_case {
  * the n values, fn(state, c), manual time in ms. */
 void bm_contention_add(const char *family, struct bm_contention_case *c,
                        sb_fn fn, const char *arg, const int64_t *vals, int n);
+/* Takes --sp_canaries[=true|false] out of argv: 1 wanted, 0 not, -1 a bad
+ * value (said on stderr). */
+int bm_canary_wanted(int *argc, char **argv);
+void bm_canary_register(void);
 
 #endif /* SP_BENCH_H */

@@ -1,6 +1,8 @@
 # The benchmark suites, shared by scripts/bench (native) and scripts/kernel
 # (in a VM): sp_suite NAME sets suite_flags for sockpair-bench, and
-# contention_flags for the contention families' own pass.
+# contention_flags for the contention families' own pass. Every suite
+# runs the canaries (--sp_canaries: BM_Canary/* at the start, middle and
+# end of the run; scripts/compare reads the machine's drift from them).
 #   default   scripts/bench's suite: repetitions enough for scripts/compare's
 #             U-test (>= 9), random interleaving against drift
 #   quick     every benchmark once, short (<= 60 s natively)
@@ -56,7 +58,7 @@ sp_suite() {
   case "$1" in
     default|quick|quick-vm) suite_flags+=("--benchmark_filter=-$SP_IO_RE") ;;
   esac
-  suite_flags+=(--benchmark_context=suite="$1")
+  suite_flags+=(--benchmark_context=suite="$1" --sp_canaries=true)
 }
 
 # sp_suite_run BIN OUT_JSON [FLAGS...]: runs the suite set by sp_suite
@@ -81,7 +83,8 @@ sp_suite_run() {
   "$bin" "${suite_flags[@]}" --benchmark_filter="-$SP_IO_RE|$SP_CONTENTION_RE" \
     --benchmark_out="$out.rest" --benchmark_out_format=json "$@" || s1=$?
   [ "$s1" -le 1 ] || return "$s1"
-  "$bin" "${suite_flags[@]}" "${contention_flags[@]}" \
+  # The canaries ran in the first pass: once in a run.
+  "$bin" "${suite_flags[@]}" "${contention_flags[@]}" --sp_canaries=false \
     --benchmark_filter="$SP_CONTENTION_RE" \
     --benchmark_out="$out.contention" --benchmark_out_format=json "$@" || s2=$?
   [ "$s2" -le 1 ] || return "$s2"

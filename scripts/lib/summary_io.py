@@ -115,7 +115,7 @@ def main(argv):
     got = load_run(argv, __doc__, "summary_io")
     if isinstance(got, int):
         return got
-    smp, ctx = got
+    smp, ctx, _ = got
     print(f"## sockpair-bench: I/O paths ({ctx.get('date', '?')}, "
           f"{ctx.get('num_cpus', '?')} CPUs, medians; ×: against io:syscall "
           "in this run)\n")
