@@ -226,7 +226,8 @@ static void drain_peer(void) {
 
 static void on_poll(void *ctx, sp_call call) {
   (void)ctx;
-  if (call != SP_CALL_POLL || R.peer < 0)
+  /* A recv that waits in the kernel waits as a poll does. */
+  if ((call != SP_CALL_POLL && call != SP_CALL_RECV_WAIT) || R.peer < 0)
     return;
   if (R.sc->op == OP_WRITE)
     drain_peer();

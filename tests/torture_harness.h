@@ -161,6 +161,7 @@ static torture_errnos torture_table(sp_call call) {
   case SP_CALL_CLOSE:
     return (torture_errnos){2, {EIO, EINTR}};
   case SP_CALL_RECV:
+  case SP_CALL_RECV_WAIT:
     return (torture_errnos){
         6, {ECONNRESET, EINTR, EAGAIN, ENOBUFS, ENOMEM, ECONNREFUSED}};
   case SP_CALL_SEND:
@@ -174,6 +175,8 @@ static torture_errnos torture_table(sp_call call) {
     return (torture_errnos){1, {ENOTCONN}};
   case SP_CALL_IOCTL:
     return (torture_errnos){1, {EBADF}};
+  case SP_CALL_SIGACTION:
+    return (torture_errnos){1, {EINVAL}};
   case SP_CALL_MALLOC:
   case SP_CALL_REALLOC:
     return (torture_errnos){1, {ENOMEM}};
@@ -184,8 +187,8 @@ static torture_errnos torture_table(sp_call call) {
 }
 
 static int torture_is_io(sp_call call) {
-  return call == SP_CALL_RECV || call == SP_CALL_SEND || call == SP_CALL_READ ||
-         call == SP_CALL_WRITE;
+  return call == SP_CALL_RECV || call == SP_CALL_RECV_WAIT ||
+         call == SP_CALL_SEND || call == SP_CALL_READ || call == SP_CALL_WRITE;
 }
 
 static int torture_can_eintr(sp_call call) {

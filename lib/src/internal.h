@@ -43,7 +43,8 @@ int sp__addr_equal(const sp__addr *a, const sp__addr *b);
  * type may carry SOCK_NONBLOCK / SOCK_CLOEXEC. Returns the fd or -errno. */
 int sp__loopback_socket(int domain, int type, int protocol);
 
-/* socketpair_tcp.c / socketpair_udp.c: the emulations. fds written only on success. */
+/* socketpair_tcp.c / socketpair_udp.c: the emulations. fds written only on
+ * success. */
 int sp__pair_tcp(int domain, int flags, int fds[2]);
 int sp__pair_udp(int domain, int flags, int fds[2]);
 

@@ -3,13 +3,28 @@
  * reads through, and the write loop, for sockets and for other descriptors
  * (pipes, FIFOs, terminals).
  *
- * Sockets: every recv/send carries MSG_DONTWAIT, so the call is tried
- * first and poll() runs only on EAGAIN: one syscall per read when data is
- * ready (PHP polls before every read). The descriptor's own O_NONBLOCK flag
- * is kept equal to the stream's mode for whoever else uses it.
- * Other descriptors (pipes) have no MSG_DONTWAIT: sp_stream_open makes
- * them O_NONBLOCK, so the same try-then-poll loop applies, and write(2)
- * cannot block past the timeout.
+ * Reading costs the syscalls of a plain blocking read(2) loop in the
+ * common case, and every wait stays bounded by the stream's timeout:
+ *  - A fresh stream tries recv(MSG_DONTWAIT) first and polls only on
+ *    EAGAIN: one syscall when data is ready, and a stream that never waits
+ *    never touches a socket option.
+ *  - Once a blocking read has had to wait (s->waits), a socket waits in
+ *    the kernel: a recv without MSG_DONTWAIT, bounded by SO_RCVTIMEO, which
+ *    is set to the stream's timeout once and kept across reads. One
+ *    syscall per read, ready or not (recv-first pays recv, poll, recv when
+ *    not). After EINTR it is re-armed with the time left; an EAGAIN before
+ *    the deadline (the kernel's timer runs in jiffies, or someone set
+ *    O_NONBLOCK) hands the rest of the wait to poll. A caller's descriptor
+ *    gets its own SO_RCVTIMEO back at close (sp__stream_io_restore).
+ *  - Datagram sockets learn the next message's size with MSG_PEEK|MSG_TRUNC
+ *    before reading it (nothing is ever truncated); once the stream waits,
+ *    that peek is what waits in the kernel: size and wait in one call.
+ *  - Other descriptors cannot wait in read(2) with a bound: they are made
+ *    O_NONBLOCK at open; once a read has had to wait they poll first (poll
+ *    + read, not read + poll + read), until a read fills all the space it
+ *    was given (the writer is ahead: read first again).
+ * The descriptor's own O_NONBLOCK flag is kept equal to the stream's mode
+ * for whoever else uses a socket.
  */
 #include "stream_internal.h"
 
@@ -17,12 +32,14 @@
 #include <string.h>
 
 #define DEADLINE_UNSET INT64_MIN
+/* Pipe writes while SIGPIPE is not ignored between two looks at it. */
+#define SIGPIPE_RECHECK 64
 
 /* Each blocking wait gets the whole timeout, rounded up to the millisecond
  * so that a wait is never shorter than asked; +1 because sp__now_ms()
  * truncates (now may be 0.9 ms later than it says). 0 stays 0: one check,
  * no wait. */
-static int64_t deadline_for(const sp_stream *s) {
+static int64_t wait_ms(const sp_stream *s) {
   int64_t ms;
 
   if (s->timeout_us < 0)
@@ -30,7 +47,13 @@ static int64_t deadline_for(const sp_stream *s) {
   ms = s->timeout_us / 1000 + (s->timeout_us % 1000 != 0);
   if (ms > INT64_MAX / 4)
     return -1; /* centuries: the same as none */
-  return sp__now_ms() + (ms ? ms + 1 : 0);
+  return ms ? ms + 1 : 0;
+}
+
+static int64_t deadline_for(const sp_stream *s) {
+  int64_t ms = wait_ms(s);
+
+  return ms < 0 ? -1 : sp__now_ms() + ms;
 }
 
 /* Polls a blocking stream for events. Returns revents (> 0) when ready,
@@ -102,11 +125,12 @@ static ssize_t seqpacket_zero(const sp_stream *s) {
   return queued > 0 ? 0 : SP_EOF;
 }
 
-/* One recv, waiting (poll) only when it would block: the count (0
- * included: the caller knows what it means for its socket type), or a
- * negative status. */
-static ssize_t recv_waiting(sp_stream *s, char *dst, size_t space, int flags) {
-  int64_t deadline = DEADLINE_UNSET;
+/* One recv, waiting (poll) only when it would block, until deadline
+ * (DEADLINE_UNSET: the stream's timeout from the first wait): the count
+ * (0 included: the caller knows what it means for its socket type), or a
+ * negative status. A blocking stream that had to wait learns it. */
+static ssize_t recv_waiting(sp_stream *s, char *dst, size_t space, int flags,
+                            int64_t deadline) {
   int hung_up = 0;
 
   for (;;) {
@@ -119,45 +143,119 @@ static ssize_t recv_waiting(sp_stream *s, char *dst, size_t space, int flags) {
       continue;
     if (!would_block(errno))
       return -errno;
+    s->waits |= s->blocking;
     err = wait_readable(s, &deadline, &hung_up);
     if (err)
       return err;
   }
 }
 
+/* Sets SO_RCVTIMEO to ms (0: no limit) unless it already is. A caller's
+ * descriptor has its own value saved first, for sp__stream_io_restore.
+ * 0, or -errno (nothing changed: the caller polls instead). */
+static int arm_rcvtimeo(sp_stream *s, int64_t ms) {
+  struct timeval tv;
+  socklen_t len = sizeof(s->saved_tv);
+
+  if (s->rcvtimeo_ms == ms)
+    return 0;
+  if (!s->own_fd && !s->saved_rcvtimeo) {
+    if (sp__sys_getsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &s->saved_tv, &len))
+      return -errno;
+    s->saved_rcvtimeo = 1;
+  }
+  tv.tv_sec = (time_t)(ms / 1000);
+  tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+  if (sp__sys_setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+    s->rcvtimeo_ms = SP__RCVTIMEO_UNKNOWN;
+    return -errno;
+  }
+  s->rcvtimeo_ms = ms;
+  return 0;
+}
+
+/* One recv that waits in the kernel, bounded by SO_RCVTIMEO: the stream's
+ * whole timeout, or what is left of it after EINTR. Returns as
+ * recv_waiting, which finishes any wait SO_RCVTIMEO could not (see the
+ * note at the top). */
+static ssize_t recv_in_kernel(sp_stream *s, char *dst, size_t space,
+                              int flags) {
+  int64_t ms = wait_ms(s);
+  int64_t deadline = ms < 0 ? -1 : sp__now_ms() + ms;
+
+  for (;;) {
+    ssize_t r;
+
+    if (arm_rcvtimeo(s, ms < 0 ? 0 : ms))
+      break;
+    r = sp__sys_recv_wait(s->fd, dst, space, flags);
+    if (r >= 0)
+      return r;
+    if (errno != EINTR)
+      return would_block(errno) ? recv_waiting(s, dst, space, flags, deadline)
+                                : -errno;
+    if (deadline >= 0) {
+      ms = sp__ms_left(deadline);
+      if (ms == 0)
+        break;
+    }
+  }
+  return recv_waiting(s, dst, space, flags, deadline);
+}
+
+/* The kernel waits for a blocking stream that has waited before and is
+ * allowed to (timeout 0 is one check, not a wait). */
+static int waits_in_kernel(const sp_stream *s) {
+  return s->waits && s->blocking && s->timeout_us != 0;
+}
+
+static ssize_t sock_recv(sp_stream *s, char *dst, size_t space, int flags) {
+  if (waits_in_kernel(s))
+    return recv_in_kernel(s, dst, space, flags);
+  return recv_waiting(s, dst, space, flags, DEADLINE_UNSET);
+}
+
 static ssize_t sock_fill(void *ctx, char *dst, size_t space) {
   sp_stream *s = ctx;
-  /* MSG_TRUNC: a datagram longer than space (impossible after next_size,
-   * unless another reader raced us) shows as a count > space, which the
-   * core reports as -EIO instead of losing the tail silently. */
-  ssize_t r =
-      recv_waiting(s, dst, space, s->type == SOCK_STREAM ? 0 : MSG_TRUNC);
+  ssize_t r;
 
-  if (r == 0 && s->type == SOCK_STREAM)
-    return SP_EOF;
-  return r;
+  if (s->type != SOCK_STREAM) {
+    /* MSG_TRUNC: a datagram longer than space (impossible after
+     * next_size, unless another reader raced us) shows as a count >
+     * space, which the core reports as -EIO instead of losing the tail
+     * silently. next_size has waited: the message is there. */
+    return recv_waiting(s, dst, space, MSG_TRUNC, DEADLINE_UNSET);
+  }
+  r = sock_recv(s, dst, space, 0);
+  return r == 0 ? SP_EOF : r;
 }
 
 /* The next datagram's size, read with MSG_PEEK|MSG_TRUNC (the kernel
  * returns the real length however short the buffer): the core grows its
- * buffer to it, so no datagram is ever truncated. */
+ * buffer to it, so no datagram is ever truncated.
+ * An IP datagram (UDP, ping, raw) cannot exceed 65535 bytes: with that much
+ * room no datagram is truncated, so until the stream waits no size is
+ * asked and a ready datagram costs one recv, not two. */
 static ssize_t sock_next_size(void *ctx) {
   sp_stream *s = ctx;
+  int inet = s->domain == AF_INET || s->domain == AF_INET6;
+  int peek = MSG_PEEK | MSG_TRUNC;
+  int kernel = waits_in_kernel(s);
   char byte;
-  ssize_t r = recv_waiting(s, &byte, 1, MSG_PEEK | MSG_TRUNC);
+  ssize_t r;
 
+  if (!kernel)
+    r = inet ? 65535 : recv_waiting(s, &byte, 1, peek, DEADLINE_UNSET);
+  else
+    r = recv_in_kernel(s, &byte, 1, peek);
+  /* A wait in the kernel also ends with 0 at our own shutdown(SHUT_RD) of
+   * a DGRAM socket; the non-blocking peek tells it from an empty message
+   * (see wait_readable). */
+  if (r == 0 && s->type == SOCK_DGRAM && kernel)
+    r = recv_waiting(s, &byte, 1, peek, DEADLINE_UNSET);
   if (r == 0 && s->type == SOCK_SEQPACKET)
     return seqpacket_zero(s);
   return r;
-}
-
-/* An IP datagram (UDP, ping, raw) cannot exceed 65535 bytes: with that
- * much room no datagram is truncated, so no need to ask its size and a
- * ready datagram costs one recv, not two. (fill's MSG_TRUNC would catch a
- * longer one as -EIO, never a silent loss.) */
-static ssize_t inet_next_size(void *ctx) {
-  (void)ctx;
-  return 65535;
 }
 
 /* feof's liveness check: one non-blocking 1-byte MSG_PEEK (PHP polls
@@ -202,23 +300,25 @@ static int sock_at_eof(void *ctx) {
 static ssize_t fd_fill(void *ctx, char *dst, size_t space) {
   sp_stream *s = ctx;
   int64_t deadline = DEADLINE_UNSET;
+  int err = s->waits && s->blocking ? wait_io(s, POLLIN, &deadline) : 0;
 
-  for (;;) {
+  while (!err) {
     ssize_t r = sp__sys_read(s->fd, dst, space);
-    int err;
 
-    if (r > 0)
+    if (r > 0) {
+      s->waits &= (size_t)r < space; /* filled: the writer is ahead */
       return r;
+    }
     if (r == 0)
       return SP_EOF;
     if (errno == EINTR)
       continue;
     if (!would_block(errno))
       return -errno;
+    s->waits |= s->blocking;
     err = wait_io(s, POLLIN, &deadline);
-    if (err)
-      return err;
   }
+  return err;
 }
 
 /* A pipe whose writers are all gone polls as POLLHUP without POLLIN. */
@@ -235,6 +335,12 @@ static int fd_at_eof(void *ctx) {
 
 void sp__stream_io_init(sp_stream *s) {
   s->src.ctx = s;
+  s->waits = 0;
+  s->own_fd = 0;
+  s->saved_rcvtimeo = 0;
+  s->rcvtimeo_ms = SP__RCVTIMEO_UNKNOWN;
+  s->sigpipe_ign = 0;
+  s->pipe_writes = 0;
   if (s->type == 0) {
     s->src.fill = fd_fill;
     s->src.next_size = NULL;
@@ -242,63 +348,113 @@ void sp__stream_io_init(sp_stream *s) {
     return;
   }
   s->src.fill = sock_fill;
-  s->src.next_size = NULL;
-  if (s->type != SOCK_STREAM && (s->domain == AF_INET || s->domain == AF_INET6))
-    s->src.next_size = inet_next_size;
-  else if (s->type != SOCK_STREAM)
-    s->src.next_size = sock_next_size;
+  s->src.next_size = s->type == SOCK_STREAM ? NULL : sock_next_size;
   s->src.at_eof = sock_at_eof;
+}
+
+void sp__stream_io_owned(sp_stream *s) {
+  s->own_fd = 1;
+  s->rcvtimeo_ms = 0; /* a new socket has none */
+}
+
+void sp__stream_io_restore(sp_stream *s) {
+  /* Best effort: the descriptor is being closed anyway. */
+  if (s->saved_rcvtimeo && s->rcvtimeo_ms != SP__RCVTIMEO_UNKNOWN)
+    (void)sp__sys_setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &s->saved_tv,
+                             sizeof(s->saved_tv));
 }
 
 /* ---- writing ---------------------------------------------------------- */
 
 /*
  * write(2) on a pipe whose readers are gone raises SIGPIPE, and pipes have
- * no MSG_NOSIGNAL. Without touching the process's disposition, SIGPIPE is
+ * no MSG_NOSIGNAL.
+ * A process that ignores SIGPIPE cannot be hurt: the write goes out plain.
+ * The disposition can change at any time, so it is asked (one sigaction)
+ * before every write while it is ignored, and every SIGPIPE_RECHECK-th
+ * write otherwise, to learn that it has become ignored.
+ * Otherwise, without touching the process's disposition, SIGPIPE is
  * blocked in this thread around the write; if the write failed with EPIPE
  * the signal it queued (thread-directed) is consumed with sigtimedwait,
  * unless one was already pending before (then it is not ours to eat).
- * This is libpq's pq_block_sigpipe / pq_reset_sigpipe. Cost: two or three
- * extra syscalls per write, on non-socket descriptors only.
+ * This is libpq's pq_block_sigpipe / pq_reset_sigpipe. The mask is put
+ * back only if it changed. Cost: one extra syscall per write when SIGPIPE
+ * is ignored, two otherwise; on non-socket descriptors only.
  */
-static ssize_t pipe_write(int fd, const char *buf, size_t len) {
+static void eat_sigpipe(const sigset_t *pipe_set) {
   static const struct timespec zero = {0, 0};
-  sigset_t pipe_set;
+
+  while (sp__sys_sigtimedwait(pipe_set, &zero) < 0 && errno == EINTR)
+    ;
+}
+
+static ssize_t pipe_write_masked(int fd, const char *buf, size_t len,
+                                 const sigset_t *pipe_set) {
   sigset_t old;
   sigset_t pending;
+  int was_blocked;
   int was_pending = 0;
+  ssize_t r;
+  int saved = sp__sys_sigmask(SIG_BLOCK, pipe_set, &old);
+
+  if (saved) {
+    errno = saved; /* pthread_sigmask returns the error number */
+    return -1;
+  }
+  was_blocked = sigismember(&old, SIGPIPE);
+  if (was_blocked && sp__sys_sigpending(&pending) == 0)
+    was_pending = sigismember(&pending, SIGPIPE);
+  r = sp__sys_write(fd, buf, len);
+  saved = errno;
+  if (r < 0 && saved == EPIPE && !was_pending)
+    eat_sigpipe(pipe_set);
+  if (!was_blocked)
+    sp__sys_sigmask(SIG_SETMASK, &old, NULL);
+  errno = saved;
+  return r;
+}
+
+/* 1 if SIGPIPE is ignored now, asked as the note above says. */
+static int sigpipe_ignored(sp_stream *s) {
+  struct sigaction sa;
+
+  if (!s->sigpipe_ign && s->pipe_writes++ % SIGPIPE_RECHECK != 0)
+    return 0;
+  s->sigpipe_ign = 0;
+  if (sp__sys_sigaction_get(SIGPIPE, &sa) == 0)
+    s->sigpipe_ign = !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_IGN;
+  return s->sigpipe_ign;
+}
+
+static ssize_t pipe_write(sp_stream *s, const char *buf, size_t len) {
+  sigset_t pipe_set;
   ssize_t r;
   int saved;
 
   sigemptyset(&pipe_set);
   sigaddset(&pipe_set, SIGPIPE);
-  saved = sp__sys_sigmask(SIG_BLOCK, &pipe_set, &old);
-  if (saved) {
-    errno = saved; /* pthread_sigmask returns the error number */
-    return -1;
+  if (!sigpipe_ignored(s))
+    return pipe_write_masked(s->fd, buf, len, &pipe_set);
+  r = sp__sys_write(s->fd, buf, len);
+  /* Ignored but blocked in this thread, the signal stays pending: it is
+   * one that would be ignored, so it is not missed if eaten. */
+  if (r < 0 && errno == EPIPE) {
+    saved = errno;
+    eat_sigpipe(&pipe_set);
+    errno = saved;
   }
-  if (sigismember(&old, SIGPIPE) && sp__sys_sigpending(&pending) == 0)
-    was_pending = sigismember(&pending, SIGPIPE);
-  r = sp__sys_write(fd, buf, len);
-  saved = errno;
-  if (r < 0 && saved == EPIPE && !was_pending) {
-    while (sp__sys_sigtimedwait(&pipe_set, &zero) < 0 && errno == EINTR)
-      ;
-  }
-  sp__sys_sigmask(SIG_SETMASK, &old, NULL);
-  errno = saved;
   return r;
 }
 
-static ssize_t write_once(const sp_stream *s, const char *buf, size_t len) {
+static ssize_t write_once(sp_stream *s, const char *buf, size_t len) {
   if (s->type == 0)
-    return pipe_write(s->fd, buf, len);
+    return pipe_write(s, buf, len);
   return sp__sys_send(s->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 /* One datagram, whole or not at all. Would-block is -EAGAIN, never 0:
  * 0 could not tell an empty message sent from one that was not. */
-static ssize_t send_datagram(const sp_stream *s, const char *buf, size_t len) {
+static ssize_t send_datagram(sp_stream *s, const char *buf, size_t len) {
   int64_t deadline = DEADLINE_UNSET;
 
   for (;;) {
@@ -324,7 +480,7 @@ static ssize_t send_datagram(const sp_stream *s, const char *buf, size_t len) {
  * Errors after some progress return the count; the next call reports the
  * error.
  */
-static ssize_t send_bytes(const sp_stream *s, const char *buf, size_t len) {
+static ssize_t send_bytes(sp_stream *s, const char *buf, size_t len) {
   int64_t deadline = DEADLINE_UNSET;
   size_t done = 0;
 
