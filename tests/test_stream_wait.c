@@ -86,6 +86,55 @@ TEST(socket_waits_in_recv_after_first_wait) {
   }
 }
 
+/* The reader: waits 50 ms (the writer finds the buffer full), then reads
+ * until EOF and checks the count. */
+struct slow_reader {
+  int fd;       /* the end it reads */
+  int other;    /* the writer's end: closed in the child */
+  size_t total; /* bytes it must see */
+};
+
+static void slow_read(void *arg) {
+  struct slow_reader *r = arg;
+  static char buf[64 * 1024];
+  size_t got = 0;
+  ssize_t n;
+
+  close(r->other);
+  usleep(50000);
+  while ((n = read(r->fd, buf, sizeof(buf))) > 0)
+    got += (size_t)n;
+  if (n < 0 || got != r->total)
+    _exit(1);
+}
+
+TEST(socket_send_waits_in_send_after_first_wait) {
+  size_t len = 1024 * 1024;
+  char *data = calloc(1, len);
+  struct slow_reader r;
+  sp_stream *p[2];
+  counter c;
+  pid_t pid;
+
+  ASSERT(data);
+  ASSERT(open_cell(&cells[0], p)); /* unix-stream */
+  r = (struct slow_reader){sp_stream_fd(p[1]), sp_stream_fd(p[0]), 2 * len};
+  pid = spawn(slow_read, &r);
+  ASSERT_EQ(sp_stream_write(p[0], data, len), (ssize_t)len); /* learns */
+  count_start(&c);
+  ASSERT_EQ(sp_stream_write(p[0], data, len), (ssize_t)len);
+  count_stop();
+  /* Every send waits in the kernel (SO_SNDTIMEO set once): no poll, no
+   * send that says EAGAIN. */
+  ASSERT_EQ(c.calls[SP_CALL_POLL] + c.calls[SP_CALL_SEND], 0);
+  ASSERT_GE(c.calls[SP_CALL_SEND_WAIT], 1);
+  ASSERT_LE(c.calls[SP_CALL_SETSOCKOPT], 1);
+  ASSERT_OK(sp_stream_close(p[0]));
+  reap(pid);
+  ASSERT_OK(sp_stream_close(p[1]));
+  free(data);
+}
+
 /* A caller's descriptor: SO_RCVTIMEO is the stream's while it waits in
  * recv(), and the caller's again after close (seen through a dup). */
 TEST(caller_rcvtimeo_given_back_at_close) {

@@ -224,15 +224,25 @@ static void drain_peer(void) {
   }
 }
 
+/* The library's end has room (a send that waits in the kernel only asks
+ * what POLLOUT promises): the peer need not drain before it. */
+static int has_room(void) {
+  struct pollfd pfd = {.fd = sp_stream_fd(R.s), .events = POLLOUT};
+
+  return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLOUT);
+}
+
 static void on_poll(void *ctx, sp_call call) {
   (void)ctx;
-  /* A recv that waits in the kernel waits as a poll does. */
-  if ((call != SP_CALL_POLL && call != SP_CALL_RECV_WAIT) || R.peer < 0)
+  /* A recv or send that waits in the kernel waits as a poll does. */
+  if ((call != SP_CALL_POLL && call != SP_CALL_RECV_WAIT &&
+       call != SP_CALL_SEND_WAIT) ||
+      R.peer < 0)
     return;
-  if (R.sc->op == OP_WRITE)
-    drain_peer();
-  else
+  if (R.sc->op != OP_WRITE)
     deliver_next();
+  else if (call != SP_CALL_SEND_WAIT || !has_room())
+    drain_peer();
 }
 
 /* --- setting up and tearing down ------------------------------------------ */

@@ -165,6 +165,7 @@ static torture_errnos torture_table(sp_call call) {
     return (torture_errnos){
         6, {ECONNRESET, EINTR, EAGAIN, ENOBUFS, ENOMEM, ECONNREFUSED}};
   case SP_CALL_SEND:
+  case SP_CALL_SEND_WAIT:
     return (torture_errnos){
         6, {EPIPE, EINTR, EAGAIN, ENOBUFS, ECONNRESET, ECONNREFUSED}};
   case SP_CALL_READ:
@@ -188,7 +189,8 @@ static torture_errnos torture_table(sp_call call) {
 
 static int torture_is_io(sp_call call) {
   return call == SP_CALL_RECV || call == SP_CALL_RECV_WAIT ||
-         call == SP_CALL_SEND || call == SP_CALL_READ || call == SP_CALL_WRITE;
+         call == SP_CALL_SEND || call == SP_CALL_SEND_WAIT ||
+         call == SP_CALL_READ || call == SP_CALL_WRITE;
 }
 
 static int torture_can_eintr(sp_call call) {

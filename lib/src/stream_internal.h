@@ -8,8 +8,14 @@
 
 #include <sys/time.h>
 
-/* stream_io.c's rcvtimeo_ms before the stream knows the socket's value. */
-#define SP__RCVTIMEO_UNKNOWN (-1)
+/* A socket timeout option (SO_RCVTIMEO, SO_SNDTIMEO) as the stream set it,
+ * and the caller's value it replaced (stream_io.c). */
+typedef struct sp__timeo {
+  int64_t ms; /* what the stream set (0: no limit); SP__TIMEO_UNKNOWN */
+  int saved;  /* saved_tv holds the caller's value, to give back */
+  struct timeval saved_tv;
+} sp__timeo;
+#define SP__TIMEO_UNKNOWN (-1)
 
 struct sp_stream {
   int fd;
@@ -19,11 +25,12 @@ struct sp_stream {
   int restore_block;  /* non-socket made O_NONBLOCK by open: undo at close */
   int64_t timeout_us; /* each blocking wait; negative: none */
   /* What stream_io.c learned and changed (see the note at its top). */
-  int waits;           /* a blocking read has had to wait */
-  int own_fd;          /* made by sp_pair: no setting of a caller's to keep */
-  int saved_rcvtimeo;  /* caller's SO_RCVTIMEO is in saved_tv, restore it */
-  int64_t rcvtimeo_ms; /* SO_RCVTIMEO as the stream set it (0: none) */
-  struct timeval saved_tv;
+  int waits;            /* a blocking read has had to wait */
+  int send_waits;       /* a blocking write has had to wait */
+  size_t send_cap;      /* the most a send waiting in the kernel asks */
+  int own_fd;           /* made by sp_pair: no setting of a caller's to keep */
+  sp__timeo rcv;        /* SO_RCVTIMEO */
+  sp__timeo snd;        /* SO_SNDTIMEO */
   int sigpipe_ign;      /* pipes: SIGPIPE was ignored when last asked */
   unsigned pipe_writes; /* pipes: writes, to ask again now and then */
   sp__linebuf lb;       /* the read buffer and PHP's line rules */
@@ -37,7 +44,7 @@ ssize_t sp__stream_send(sp_stream *s, const char *buf, size_t len);
 /* Marks s's descriptor as made by the library (sp_pair): a new socket,
  * whose settings belong to nobody else. */
 void sp__stream_io_owned(sp_stream *s);
-/* Gives a caller's socket back the SO_RCVTIMEO it had (before close). */
+/* Gives a caller's socket back the timeouts it had (before close). */
 void sp__stream_io_restore(sp_stream *s);
 
 #endif /* SOCKPAIR_STREAM_INT_H */

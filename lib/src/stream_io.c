@@ -150,55 +150,73 @@ static ssize_t recv_waiting(sp_stream *s, char *dst, size_t space, int flags,
   }
 }
 
-/* Sets SO_RCVTIMEO to ms (0: no limit) unless it already is. A caller's
- * descriptor has its own value saved first, for sp__stream_io_restore.
- * 0, or -errno (nothing changed: the caller polls instead). */
-static int arm_rcvtimeo(sp_stream *s, int64_t ms) {
+/* Sets the socket timeout opt (t: the stream's record of it) to ms (0: no
+ * limit) unless it already is. A caller's descriptor has its own value
+ * saved first, for sp__stream_io_restore. 0, or -errno (nothing changed:
+ * the caller polls instead). */
+static int arm_timeo(sp_stream *s, int opt, sp__timeo *t, int64_t ms) {
   struct timeval tv;
-  socklen_t len = sizeof(s->saved_tv);
+  socklen_t len = sizeof(t->saved_tv);
 
-  if (s->rcvtimeo_ms == ms)
+  if (t->ms == ms)
     return 0;
-  if (!s->own_fd && !s->saved_rcvtimeo) {
-    if (sp__sys_getsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &s->saved_tv, &len))
+  if (!s->own_fd && !t->saved) {
+    if (sp__sys_getsockopt(s->fd, SOL_SOCKET, opt, &t->saved_tv, &len))
       return -errno;
-    s->saved_rcvtimeo = 1;
+    t->saved = 1;
   }
   tv.tv_sec = (time_t)(ms / 1000);
   tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-  if (sp__sys_setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
-    s->rcvtimeo_ms = SP__RCVTIMEO_UNKNOWN;
+  if (sp__sys_setsockopt(s->fd, SOL_SOCKET, opt, &tv, sizeof(tv))) {
+    t->ms = SP__TIMEO_UNKNOWN;
     return -errno;
   }
-  s->rcvtimeo_ms = ms;
+  t->ms = ms;
   return 0;
 }
 
-/* One recv that waits in the kernel, bounded by SO_RCVTIMEO: the stream's
- * whole timeout, or what is left of it after EINTR. Returns as
+/* The timeout for the next try of a wait in the kernel that ends at
+ * *deadline: the stream's whole timeout at the first try (setting
+ * *deadline), then what is left of it (after EINTR, or a timer that ran
+ * out early). 0: nothing left; -1: no limit. */
+static int64_t kernel_wait_ms(const sp_stream *s, int64_t *deadline) {
+  int64_t ms;
+
+  if (*deadline != DEADLINE_UNSET)
+    return sp__ms_left(*deadline);
+  ms = wait_ms(s);
+  *deadline = ms < 0 ? -1 : sp__now_ms() + ms;
+  return ms;
+}
+
+/* Arms opt for the next try of a kernel wait: 0, or nonzero when the wait
+ * is over or cannot be armed (the caller then checks once and polls). */
+static int arm_kernel_wait(sp_stream *s, int opt, sp__timeo *t,
+                           int64_t *deadline) {
+  int64_t ms = kernel_wait_ms(s, deadline);
+
+  if (ms == 0)
+    return 1;
+  return arm_timeo(s, opt, t, ms < 0 ? 0 : ms);
+}
+
+/* One recv that waits in the kernel, bounded by SO_RCVTIMEO. Returns as
  * recv_waiting, which finishes any wait SO_RCVTIMEO could not (see the
  * note at the top). */
 static ssize_t recv_in_kernel(sp_stream *s, char *dst, size_t space,
                               int flags) {
-  int64_t ms = wait_ms(s);
-  int64_t deadline = ms < 0 ? -1 : sp__now_ms() + ms;
+  int64_t deadline = DEADLINE_UNSET;
 
-  for (;;) {
-    ssize_t r;
+  while (!arm_kernel_wait(s, SO_RCVTIMEO, &s->rcv, &deadline)) {
+    ssize_t r = sp__sys_recv_wait(s->fd, dst, space, flags);
 
-    if (arm_rcvtimeo(s, ms < 0 ? 0 : ms))
-      break;
-    r = sp__sys_recv_wait(s->fd, dst, space, flags);
     if (r >= 0)
       return r;
-    if (errno != EINTR)
-      return would_block(errno) ? recv_waiting(s, dst, space, flags, deadline)
-                                : -errno;
-    if (deadline >= 0) {
-      ms = sp__ms_left(deadline);
-      if (ms == 0)
-        break;
-    }
+    if (errno == EINTR)
+      continue;
+    if (!would_block(errno))
+      return -errno;
+    break;
   }
   return recv_waiting(s, dst, space, flags, deadline);
 }
@@ -336,9 +354,12 @@ static int fd_at_eof(void *ctx) {
 void sp__stream_io_init(sp_stream *s) {
   s->src.ctx = s;
   s->waits = 0;
+  s->send_waits = 0;
+  s->send_cap = 0;
   s->own_fd = 0;
-  s->saved_rcvtimeo = 0;
-  s->rcvtimeo_ms = SP__RCVTIMEO_UNKNOWN;
+  s->rcv.ms = SP__TIMEO_UNKNOWN;
+  s->rcv.saved = 0;
+  s->snd = s->rcv;
   s->sigpipe_ign = 0;
   s->pipe_writes = 0;
   if (s->type == 0) {
@@ -354,14 +375,20 @@ void sp__stream_io_init(sp_stream *s) {
 
 void sp__stream_io_owned(sp_stream *s) {
   s->own_fd = 1;
-  s->rcvtimeo_ms = 0; /* a new socket has none */
+  s->rcv.ms = 0; /* a new socket has no timeouts */
+  s->snd.ms = 0;
+}
+
+static void restore_timeo(const sp_stream *s, int opt, const sp__timeo *t) {
+  if (t->saved)
+    (void)sp__sys_setsockopt(s->fd, SOL_SOCKET, opt, &t->saved_tv,
+                             sizeof(t->saved_tv));
 }
 
 void sp__stream_io_restore(sp_stream *s) {
   /* Best effort: the descriptor is being closed anyway. */
-  if (s->saved_rcvtimeo && s->rcvtimeo_ms != SP__RCVTIMEO_UNKNOWN)
-    (void)sp__sys_setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &s->saved_tv,
-                             sizeof(s->saved_tv));
+  restore_timeo(s, SO_RCVTIMEO, &s->rcv);
+  restore_timeo(s, SO_SNDTIMEO, &s->snd);
 }
 
 /* ---- writing ---------------------------------------------------------- */
@@ -446,10 +473,47 @@ static ssize_t pipe_write(sp_stream *s, const char *buf, size_t len) {
   return r;
 }
 
-static ssize_t write_once(sp_stream *s, const char *buf, size_t len) {
+/* Sends of a socket wait in the kernel as its reads do (see the note at
+ * the top), bounded by SO_SNDTIMEO. */
+static int sends_in_kernel(const sp_stream *s) {
+  return s->send_waits && s->blocking && s->timeout_us != 0 && s->type != 0;
+}
+
+/* A send of a byte stream that waits in the kernel asks no more than half
+ * the send buffer (SO_SNDBUF, read once): what poll's POLLOUT promises, so
+ * it wakes where poll + send would, and once the peer has read what was
+ * sent it returns without waiting; the loop goes on with the clock
+ * restarted by the progress. 0, or -errno (then no wait in the kernel). */
+static int stream_send_cap(sp_stream *s) {
+  int sndbuf = 0;
+  socklen_t len = sizeof(sndbuf);
+
+  if (s->send_cap || s->type != SOCK_STREAM)
+    return 0;
+  if (sp__sys_getsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len))
+    return -errno;
+  s->send_cap = sndbuf > 2 ? (size_t)sndbuf / 2 : 1;
+  return 0;
+}
+
+/* One send, waiting in the kernel if the stream does (the wait ends at
+ * *deadline, set by the first try), else MSG_DONTWAIT. */
+static ssize_t send_once(sp_stream *s, const char *buf, size_t len,
+                         int64_t *deadline) {
+  if (sends_in_kernel(s) && !stream_send_cap(s) &&
+      !arm_kernel_wait(s, SO_SNDTIMEO, &s->snd, deadline)) {
+    if (s->send_cap && len > s->send_cap)
+      len = s->send_cap;
+    return sp__sys_send_wait(s->fd, buf, len, MSG_NOSIGNAL);
+  }
+  return sp__sys_send(s->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static ssize_t write_once(sp_stream *s, const char *buf, size_t len,
+                          int64_t *deadline) {
   if (s->type == 0)
     return pipe_write(s, buf, len);
-  return sp__sys_send(s->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  return send_once(s, buf, len, deadline);
 }
 
 /* One datagram, whole or not at all. Would-block is -EAGAIN, never 0:
@@ -458,7 +522,7 @@ static ssize_t send_datagram(sp_stream *s, const char *buf, size_t len) {
   int64_t deadline = DEADLINE_UNSET;
 
   for (;;) {
-    ssize_t r = write_once(s, buf, len);
+    ssize_t r = write_once(s, buf, len, &deadline);
     int err;
 
     if (r >= 0)
@@ -467,6 +531,7 @@ static ssize_t send_datagram(sp_stream *s, const char *buf, size_t len) {
       continue;
     if (!would_block(errno))
       return -errno;
+    s->send_waits |= s->blocking;
     err = wait_io(s, POLLOUT, &deadline);
     if (err)
       return err;
@@ -477,15 +542,14 @@ static ssize_t send_datagram(sp_stream *s, const char *buf, size_t len) {
  * fwrite's loop on a byte stream. Blocking: each wait for writability may
  * last the whole timeout (the clock restarts after progress, as PHP's
  * per-poll timeout). Non-blocking: stops at EAGAIN with the count so far.
- * Errors after some progress return the count; the next call reports the
- * error.
+ * Errors after some progress return the count; the next call reports the error.
  */
 static ssize_t send_bytes(sp_stream *s, const char *buf, size_t len) {
   int64_t deadline = DEADLINE_UNSET;
   size_t done = 0;
 
   while (done < len) {
-    ssize_t r = write_once(s, buf + done, len - done);
+    ssize_t r = write_once(s, buf + done, len - done, &deadline);
     int err;
 
     if (r >= 0) {
@@ -497,6 +561,7 @@ static ssize_t send_bytes(sp_stream *s, const char *buf, size_t len) {
       continue;
     if (!would_block(errno))
       return done ? (ssize_t)done : -errno;
+    s->send_waits |= s->blocking;
     err = wait_io(s, POLLOUT, &deadline);
     if (err == SP_EAGAIN)
       return (ssize_t)done;

@@ -131,7 +131,8 @@ static inline ssize_t sp__sys_recv(int fd, void *buf, size_t len, int flags) {
 
 /* A recv without MSG_DONTWAIT on a blocking socket: it waits in the kernel,
  * bounded by the SO_RCVTIMEO the stream armed (stream_io.c). Its own fault
- * point, so that a test can tell it from a recv that never waits. */
+ * point (as sp__sys_send_wait), so that a test can tell it from a call that
+ * never waits. */
 static inline ssize_t sp__sys_recv_wait(int fd, void *buf, size_t len,
                                         int flags) {
   SP__FAULT(RECV_WAIT, &len);
@@ -141,6 +142,14 @@ static inline ssize_t sp__sys_recv_wait(int fd, void *buf, size_t len,
 static inline ssize_t sp__sys_send(int fd, const void *buf, size_t len,
                                    int flags) {
   SP__FAULT(SEND, &len);
+  return send(fd, buf, len, flags);
+}
+
+/* A send without MSG_DONTWAIT on a blocking socket: it waits in the kernel,
+ * bounded by the SO_SNDTIMEO the stream armed (stream_io.c). */
+static inline ssize_t sp__sys_send_wait(int fd, const void *buf, size_t len,
+                                        int flags) {
+  SP__FAULT(SEND_WAIT, &len);
   return send(fd, buf, len, flags);
 }
 
