@@ -149,6 +149,7 @@ static struct run {
   size_t got_len;
   size_t got_cap;
   size_t got_msgs;
+  int unchecked; /* sends that may still skip has_room() */
 } R;
 
 static void send_all(int fd, const char *p, size_t n) {
@@ -225,10 +226,15 @@ static void drain_peer(void) {
 }
 
 /* The library's end has room (a send that waits in the kernel only asks
- * what POLLOUT promises): the peer need not drain before it. */
+ * what POLLOUT promises): the peer need not drain before it. When every
+ * transfer is cut to one byte, eight sends cannot fill what POLLOUT found
+ * free: looking every eighth time is enough (the look costs a send). */
 static int has_room(void) {
   struct pollfd pfd = {.fd = sp_stream_fd(R.s), .events = POLLOUT};
 
+  if (torture.mode == TORTURE_SHORT_ALL && R.unchecked-- > 0)
+    return 1;
+  R.unchecked = 7;
   return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLOUT);
 }
 

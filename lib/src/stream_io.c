@@ -3,26 +3,33 @@
  * reads through, and the write loop, for sockets and for other descriptors
  * (pipes, FIFOs, terminals).
  *
- * Reading costs the syscalls of a plain blocking read(2) loop in the
- * common case, and every wait stays bounded by the stream's timeout:
+ * A read costs what a plain blocking read(2) loop costs in the common
+ * case, and every wait stays bounded by the stream's timeout
+ * (docs/performance.md has the measurements behind each choice):
  *  - A fresh stream tries recv(MSG_DONTWAIT) first and polls only on
  *    EAGAIN: one syscall when data is ready, and a stream that never waits
  *    never touches a socket option.
- *  - Once a blocking read has had to wait (s->waits), a socket waits in
- *    the kernel: a recv without MSG_DONTWAIT, bounded by SO_RCVTIMEO, which
- *    is set to the stream's timeout once and kept across reads. One
- *    syscall per read, ready or not (recv-first pays recv, poll, recv when
- *    not). After EINTR it is re-armed with the time left; an EAGAIN before
- *    the deadline (the kernel's timer runs in jiffies, or someone set
+ *  - Once a blocking read has had to wait (s->waits), see wait_mode():
+ *    TCP and datagram sockets wait in the kernel: a recv without
+ *    MSG_DONTWAIT, bounded by SO_RCVTIMEO, set to the stream's timeout
+ *    once and kept across reads: one syscall per read, ready or not. After
+ *    EINTR it is re-armed with the time left; an EAGAIN before the
+ *    deadline (the kernel's timer runs in jiffies, or someone set
  *    O_NONBLOCK) hands the rest of the wait to poll. A caller's descriptor
- *    gets its own SO_RCVTIMEO back at close (sp__stream_io_restore).
- *  - Datagram sockets learn the next message's size with MSG_PEEK|MSG_TRUNC
- *    before reading it (nothing is ever truncated); once the stream waits,
- *    that peek is what waits in the kernel: size and wait in one call.
- *  - Other descriptors cannot wait in read(2) with a bound: they are made
- *    O_NONBLOCK at open; once a read has had to wait they poll first (poll
- *    + read, not read + poll + read), until a read fills all the space it
- *    was given (the writer is ahead: read first again).
+ *    gets its own value back at close (sp__stream_io_restore).
+ *    A datagram socket learns the next message's size with
+ *    MSG_PEEK|MSG_TRUNC before reading it (nothing is ever truncated);
+ *    that peek is what waits: size and wait in one call.
+ *  - A UNIX byte stream polls first instead (poll + recv): a recv that
+ *    sleeps in unix_stream_read_generic is also woken each time the peer
+ *    consumes what we sent (write space, same wait queue), and those
+ *    wake-ups cost more context switches than the poll (which filters
+ *    them by event) costs a syscall. Other descriptors poll first as they
+ *    cannot wait in read(2) with a bound (they are O_NONBLOCK).
+ *    A read that fills all its space found the writer ahead: the next one
+ *    tries first again.
+ *  - Writes: send(MSG_DONTWAIT); once a send has found the socket full,
+ *    sends wait in the kernel too (SO_SNDTIMEO, as above).
  * The descriptor's own O_NONBLOCK flag is kept equal to the stream's mode
  * for whoever else uses a socket.
  */
@@ -125,17 +132,18 @@ static ssize_t seqpacket_zero(const sp_stream *s) {
   return queued > 0 ? 0 : SP_EOF;
 }
 
-/* One recv, waiting (poll) only when it would block, until deadline
- * (DEADLINE_UNSET: the stream's timeout from the first wait): the count
- * (0 included: the caller knows what it means for its socket type), or a
- * negative status. A blocking stream that had to wait learns it. */
+/* One recv (the count, 0 included: the caller knows what it means for its
+ * socket type, or a negative status), waiting with poll until deadline
+ * (DEADLINE_UNSET: the stream's timeout from the first wait): before the
+ * first try if poll_first, else only when it would block. A blocking
+ * stream that had to wait learns it. */
 static ssize_t recv_waiting(sp_stream *s, char *dst, size_t space, int flags,
-                            int64_t deadline) {
+                            int64_t deadline, int poll_first) {
   int hung_up = 0;
+  int err = poll_first ? wait_readable(s, &deadline, &hung_up) : 0;
 
-  for (;;) {
+  while (!err) {
     ssize_t r = sp__sys_recv(s->fd, dst, space, flags | MSG_DONTWAIT);
-    int err;
 
     if (r >= 0)
       return r;
@@ -145,9 +153,8 @@ static ssize_t recv_waiting(sp_stream *s, char *dst, size_t space, int flags,
       return -errno;
     s->waits |= s->blocking;
     err = wait_readable(s, &deadline, &hung_up);
-    if (err)
-      return err;
   }
+  return err;
 }
 
 /* Sets the socket timeout opt (t: the stream's record of it) to ms (0: no
@@ -218,23 +225,38 @@ static ssize_t recv_in_kernel(sp_stream *s, char *dst, size_t space,
       return -errno;
     break;
   }
-  return recv_waiting(s, dst, space, flags, deadline);
+  return recv_waiting(s, dst, space, flags, deadline, 0);
 }
 
-/* The kernel waits for a blocking stream that has waited before and is
- * allowed to (timeout 0 is one check, not a wait). */
-static int waits_in_kernel(const sp_stream *s) {
-  return s->waits && s->blocking && s->timeout_us != 0;
+/* How a read waits (see the note at the top). */
+enum wait_mode {
+  TRY_FIRST,  /* the call first, poll on EAGAIN */
+  POLL_FIRST, /* poll, then the call */
+  IN_KERNEL   /* a call that waits, bounded by SO_RCVTIMEO */
+};
+
+/* A fresh stream, a non-blocking one, or one whose timeout is 0 (one
+ * check, not a wait) tries first. A UNIX byte stream and a descriptor
+ * that is no socket poll first; any other socket waits in the kernel. */
+static enum wait_mode wait_mode(const sp_stream *s) {
+  if (!s->waits || !s->blocking || s->timeout_us == 0)
+    return TRY_FIRST;
+  if (s->type == 0 || (s->type == SOCK_STREAM && s->domain == AF_UNIX))
+    return POLL_FIRST;
+  return IN_KERNEL;
 }
 
-static ssize_t sock_recv(sp_stream *s, char *dst, size_t space, int flags) {
-  if (waits_in_kernel(s))
-    return recv_in_kernel(s, dst, space, flags);
-  return recv_waiting(s, dst, space, flags, DEADLINE_UNSET);
+/* After a read that polled first: one that filled all its space found the
+ * writer ahead, so the next read tries first. */
+static void learn_filled(sp_stream *s, enum wait_mode mode, ssize_t r,
+                         size_t space) {
+  if (mode == POLL_FIRST && r > 0 && (size_t)r == space)
+    s->waits = 0;
 }
 
 static ssize_t sock_fill(void *ctx, char *dst, size_t space) {
   sp_stream *s = ctx;
+  enum wait_mode mode;
   ssize_t r;
 
   if (s->type != SOCK_STREAM) {
@@ -242,9 +264,14 @@ static ssize_t sock_fill(void *ctx, char *dst, size_t space) {
      * next_size, unless another reader raced us) shows as a count >
      * space, which the core reports as -EIO instead of losing the tail
      * silently. next_size has waited: the message is there. */
-    return recv_waiting(s, dst, space, MSG_TRUNC, DEADLINE_UNSET);
+    return recv_waiting(s, dst, space, MSG_TRUNC, DEADLINE_UNSET, 0);
   }
-  r = sock_recv(s, dst, space, 0);
+  mode = wait_mode(s);
+  if (mode == IN_KERNEL)
+    r = recv_in_kernel(s, dst, space, 0);
+  else
+    r = recv_waiting(s, dst, space, 0, DEADLINE_UNSET, mode == POLL_FIRST);
+  learn_filled(s, mode, r, space);
   return r == 0 ? SP_EOF : r;
 }
 
@@ -258,19 +285,19 @@ static ssize_t sock_next_size(void *ctx) {
   sp_stream *s = ctx;
   int inet = s->domain == AF_INET || s->domain == AF_INET6;
   int peek = MSG_PEEK | MSG_TRUNC;
-  int kernel = waits_in_kernel(s);
+  int kernel = wait_mode(s) == IN_KERNEL;
   char byte;
   ssize_t r;
 
   if (!kernel)
-    r = inet ? 65535 : recv_waiting(s, &byte, 1, peek, DEADLINE_UNSET);
+    r = inet ? 65535 : recv_waiting(s, &byte, 1, peek, DEADLINE_UNSET, 0);
   else
     r = recv_in_kernel(s, &byte, 1, peek);
   /* A wait in the kernel also ends with 0 at our own shutdown(SHUT_RD) of
    * a DGRAM socket; the non-blocking peek tells it from an empty message
    * (see wait_readable). */
   if (r == 0 && s->type == SOCK_DGRAM && kernel)
-    r = recv_waiting(s, &byte, 1, peek, DEADLINE_UNSET);
+    r = recv_waiting(s, &byte, 1, peek, DEADLINE_UNSET, 0);
   if (r == 0 && s->type == SOCK_SEQPACKET)
     return seqpacket_zero(s);
   return r;
@@ -318,13 +345,14 @@ static int sock_at_eof(void *ctx) {
 static ssize_t fd_fill(void *ctx, char *dst, size_t space) {
   sp_stream *s = ctx;
   int64_t deadline = DEADLINE_UNSET;
-  int err = s->waits && s->blocking ? wait_io(s, POLLIN, &deadline) : 0;
+  enum wait_mode mode = wait_mode(s);
+  int err = mode == POLL_FIRST ? wait_io(s, POLLIN, &deadline) : 0;
 
   while (!err) {
     ssize_t r = sp__sys_read(s->fd, dst, space);
 
     if (r > 0) {
-      s->waits &= (size_t)r < space; /* filled: the writer is ahead */
+      learn_filled(s, mode, r, space);
       return r;
     }
     if (r == 0)
