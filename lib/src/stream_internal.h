@@ -28,6 +28,7 @@ struct sp_stream {
   int waits;            /* a blocking read has had to wait */
   int send_waits;       /* a blocking write has had to wait */
   size_t send_cap;      /* the most a send waiting in the kernel asks */
+  int sent;             /* bytes sent since the last read brought some */
   int own_fd;           /* made by sp_pair: no setting of a caller's to keep */
   sp__timeo rcv;        /* SO_RCVTIMEO */
   sp__timeo snd;        /* SO_SNDTIMEO */

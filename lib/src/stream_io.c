@@ -20,11 +20,12 @@
  *    A datagram socket learns the next message's size with
  *    MSG_PEEK|MSG_TRUNC before reading it (nothing is ever truncated);
  *    that peek is what waits: size and wait in one call.
- *  - A UNIX byte stream polls first instead (poll + recv): a recv that
- *    sleeps in unix_stream_read_generic is also woken each time the peer
- *    consumes what we sent (write space, same wait queue), and those
- *    wake-ups cost more context switches than the poll (which filters
- *    them by event) costs a syscall. Other descriptors poll first as they
+ *  - A UNIX byte stream that has sent since its last read polls first
+ *    instead (poll + recv): a recv sleeping in unix_stream_read_generic is
+ *    also woken each time the peer consumes what we sent (write space,
+ *    same wait queue), and those wake-ups cost more context switches than
+ *    the poll (which filters them by event) costs a syscall. A reader that
+ *    only reads waits in the kernel. Other descriptors poll first as they
  *    cannot wait in read(2) with a bound (they are O_NONBLOCK).
  *    A read that fills all its space found the writer ahead: the next one
  *    tries first again.
@@ -236,12 +237,15 @@ enum wait_mode {
 };
 
 /* A fresh stream, a non-blocking one, or one whose timeout is 0 (one
- * check, not a wait) tries first. A UNIX byte stream and a descriptor
- * that is no socket poll first; any other socket waits in the kernel. */
+ * check, not a wait) tries first. A descriptor that is no socket polls
+ * first, and so does a UNIX byte stream that has sent since its last read
+ * (the peer's reading it would wake a recv); any other socket waits in
+ * the kernel. */
 static enum wait_mode wait_mode(const sp_stream *s) {
   if (!s->waits || !s->blocking || s->timeout_us == 0)
     return TRY_FIRST;
-  if (s->type == 0 || (s->type == SOCK_STREAM && s->domain == AF_UNIX))
+  if (s->type == 0 ||
+      (s->type == SOCK_STREAM && s->domain == AF_UNIX && s->sent))
     return POLL_FIRST;
   return IN_KERNEL;
 }
@@ -272,6 +276,7 @@ static ssize_t sock_fill(void *ctx, char *dst, size_t space) {
   else
     r = recv_waiting(s, dst, space, 0, DEADLINE_UNSET, mode == POLL_FIRST);
   learn_filled(s, mode, r, space);
+  s->sent &= r <= 0;
   return r == 0 ? SP_EOF : r;
 }
 
@@ -384,6 +389,7 @@ void sp__stream_io_init(sp_stream *s) {
   s->waits = 0;
   s->send_waits = 0;
   s->send_cap = 0;
+  s->sent = 0;
   s->own_fd = 0;
   s->rcv.ms = SP__TIMEO_UNKNOWN;
   s->rcv.saved = 0;
@@ -600,7 +606,11 @@ static ssize_t send_bytes(sp_stream *s, const char *buf, size_t len) {
 }
 
 ssize_t sp__stream_send(sp_stream *s, const char *buf, size_t len) {
+  ssize_t r;
+
   if (s->type != 0 && s->type != SOCK_STREAM)
     return send_datagram(s, buf, len);
-  return send_bytes(s, buf, len);
+  r = send_bytes(s, buf, len);
+  s->sent |= r > 0;
+  return r;
 }
