@@ -31,11 +31,14 @@ extern "C" {
   XX(POLL, poll)                                                               \
   XX(CLOSE, close)                                                             \
   XX(RECV, recv)                                                               \
+  XX(RECV_WAIT, recv_wait)                                                     \
   XX(SEND, send)                                                               \
+  XX(SEND_WAIT, send_wait)                                                     \
   XX(READ, read)                                                               \
   XX(WRITE, write)                                                             \
   XX(SHUTDOWN, shutdown)                                                       \
   XX(IOCTL, ioctl)                                                             \
+  XX(SIGACTION, sigaction)                                                     \
   XX(MALLOC, malloc)                                                           \
   XX(REALLOC, realloc)
 
@@ -51,7 +54,10 @@ typedef enum sp_call {
  * the call run, or an errno value to make it fail with that errno. For
  * RECV, SEND, READ and WRITE, *len is the byte count about to be asked and
  * may be lowered (to >= 1) to force a short transfer; for other calls len
- * is NULL.
+ * is NULL. RECV_WAIT and SEND_WAIT are a recv and a send that may wait in
+ * the kernel (bounded by SO_RCVTIMEO / SO_SNDTIMEO), with the same len
+ * rule: a hook that stands in for the peer acts before them as before a
+ * POLL.
  */
 typedef int (*sp_fault_hook)(void *ctx, sp_call call, size_t *len);
 

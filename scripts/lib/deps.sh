@@ -8,6 +8,8 @@ SP_DEPS_TEST="$SP_DEPS_TEST chromium"
 SP_DEPS_BENCH="$SP_DEPS_BUILD libbenchmark-tools python3-scipy"
 SP_DEPS_TOOLS="hyperfine gnuplot-nox linux-perf"
 SP_DEPS_KERNEL="qemu-system-x86 cpio gcc libc6-dev python3"
+# scripts/hyperfine --peers: PHP with pcntl and posix (Python is python3).
+SP_DEPS_PEERS="php8.2-cli"
 
 # sp_install_deps PKG...: installs those not yet installed.
 sp_install_deps() {

@@ -102,9 +102,11 @@ static torture_errnos torture_table(sp_call call) {
   case SP_CALL_CLOSE:
     return (torture_errnos){2, {EIO, EINTR}};
   case SP_CALL_RECV:
+  case SP_CALL_RECV_WAIT:
     return (torture_errnos){
         6, {ECONNRESET, EINTR, EAGAIN, ENOBUFS, ENOMEM, ECONNREFUSED}};
   case SP_CALL_SEND:
+  case SP_CALL_SEND_WAIT:
     return (torture_errnos){
         6, {EPIPE, EINTR, EAGAIN, ENOBUFS, ECONNRESET, ECONNREFUSED}};
   case SP_CALL_READ:
@@ -115,6 +117,8 @@ static torture_errnos torture_table(sp_call call) {
     return (torture_errnos){1, {ENOTCONN}};
   case SP_CALL_IOCTL:
     return (torture_errnos){1, {EBADF}};
+  case SP_CALL_SIGACTION:
+    return (torture_errnos){1, {EINVAL}};
   case SP_CALL_MALLOC:
   case SP_CALL_REALLOC:
     return (torture_errnos){1, {ENOMEM}};
@@ -125,8 +129,9 @@ static torture_errnos torture_table(sp_call call) {
 }
 
 static int torture_is_io(sp_call call) {
-  return call == SP_CALL_RECV || call == SP_CALL_SEND || call == SP_CALL_READ ||
-         call == SP_CALL_WRITE;
+  return call == SP_CALL_RECV || call == SP_CALL_RECV_WAIT ||
+         call == SP_CALL_SEND || call == SP_CALL_SEND_WAIT ||
+         call == SP_CALL_READ || call == SP_CALL_WRITE;
 }
 
 static int torture_can_eintr(sp_call call) {
@@ -245,6 +250,10 @@ int torture_dealt_count(void) {
 
 int torture_last_dealt(void) {
   return torture.last_dealt;
+}
+
+int torture_cuts_every_transfer(void) {
+  return torture.mode == TORTURE_SHORT_ALL;
 }
 
 void torture_arm(void) {
