@@ -50,9 +50,8 @@
 
 /* What one end wrote, as its peer must read it. */
 typedef struct flow {
-  uint8_t *bytes;
+  uint8_t *bytes; /* MAX_SENT bytes: one of flow_bytes */
   size_t sent;
-  size_t cap;
   size_t recvd;          /* bytes the peer has read so far */
   size_t ends[MAX_MSGS]; /* DGRAM/SEQPACKET: end offsets of the messages */
   size_t nmsgs;
@@ -82,6 +81,10 @@ typedef struct ctx {
   flow f[2]; /* f[i]: written by end i, read by end 1-i */
   fault fault;
 } ctx;
+
+/* What each end wrote, for the whole run: growing a log per input cost
+ * more page faults than the operations it logs. */
+static uint8_t flow_bytes[2][MAX_SENT];
 
 /* ---- the fault seam: EINTR now and then, short stream transfers ---- */
 
@@ -159,15 +162,7 @@ static void check_read(ctx *c, int i, const char *op, const void *p,
 static void log_write(ctx *c, int i, const uint8_t *p, size_t n) {
   flow *f = &c->f[i];
 
-  if (f->sent + n > f->cap) {
-    size_t cap = f->cap ? f->cap : 4096;
-
-    while (cap < f->sent + n)
-      cap *= 2;
-    f->bytes = realloc(f->bytes, cap);
-    FZ_CHECK(f->bytes, "realloc");
-    f->cap = cap;
-  }
+  FZ_CHECK(f->sent + n <= MAX_SENT, "%zu bytes logged", f->sent + n);
   memcpy(f->bytes + f->sent, p, n);
   f->sent += n;
   if (c->type != SOCK_STREAM && n > 0 && f->nmsgs < MAX_MSGS)
@@ -199,8 +194,7 @@ static void op_write(ctx *c, int i, fz_in *in) {
     len *= 4; /* up to 256 KiB: past the largest AF_UNIX datagram */
   if (len > MAX_SENT - c->f[i].sent)
     return;
-  buf = malloc(len ? len : 1);
-  FZ_CHECK(buf, "malloc");
+  buf = fz_take(len);
   for (j = 0; j < len; j++)
     buf[j] = nlit ? lit[j % nlit] : (uint8_t)pattern[j % 37];
   r = sp_stream_write(c->e[i].s, buf, len);
@@ -216,19 +210,18 @@ static void op_write(ctx *c, int i, fz_in *in) {
              r);
   if (r > 0)
     log_write(c, i, buf, (size_t)r);
-  free(buf);
+  fz_give(buf, len);
 }
 
 static void op_read(ctx *c, int i, size_t len) {
-  char *buf = malloc(len ? len : 1); /* exactly len: ASan sees overflows */
+  char *buf = fz_take(len); /* exactly len: ASan sees overflows */
   ssize_t r;
 
-  FZ_CHECK(buf, "malloc");
   r = sp_stream_read(c->e[i].s, buf, len);
   FZ_CHECK(r < 0 || (size_t)r <= len, "read(%zu) returned %zd", len, r);
   FZ_CHECK(len || r == SP_EINVAL, "read(0) returned %zd", r);
   check_read(c, i, "read", buf, r);
-  free(buf);
+  fz_give(buf, len);
 }
 
 /* fgets' limits: size <= 0 refused; else fewer than size bytes, NUL-
@@ -245,14 +238,14 @@ static void check_gets(const char *buf, ssize_t size, ssize_t r) {
 }
 
 static void op_gets(ctx *c, int i, ssize_t size) {
-  char *buf = malloc(size > 0 ? (size_t)size : 1);
+  size_t n = size > 0 ? (size_t)size : 1;
+  char *buf = fz_take(n);
   ssize_t r;
 
-  FZ_CHECK(buf, "malloc");
   r = sp_stream_gets(c->e[i].s, buf, size);
   check_gets(buf, size, r);
   check_read(c, i, "gets", buf, r);
-  free(buf);
+  fz_give(buf, n);
 }
 
 static void op_getline(ctx *c, int i) {
@@ -442,13 +435,15 @@ static int open_pair(ctx *c, uint8_t kind, sp_stream *pair[2]) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_in in = {data, size};
-  int before = fz_fd_count();
+  fz_fds before = fz_fds_take();
   sp_stream *pair[2];
   uint8_t fb;
   ctx c;
   int i, r;
 
   memset(&c, 0, sizeof(c));
+  c.f[0].bytes = flow_bytes[0];
+  c.f[1].bytes = flow_bytes[1];
   r = open_pair(&c, fz_u8(&in), pair);
   FZ_CHECK(r == 0, "opening the pair: %s", sp_strerror(r));
   for (i = 0; i < 2; i++) {
@@ -472,9 +467,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!c.e[i].closed)
       op_close(&c, i);
     free(c.e[i].line);
-    free(c.f[i].bytes);
   }
-  FZ_CHECK(fz_fd_count() == before, "descriptors: %d, before %d", fz_fd_count(),
-           before);
+  FZ_CHECK_FDS(&before);
   return 0;
 }
