@@ -19,17 +19,25 @@
  *     'g' size16 gets (size as a signed 16-bit value)   'l' getline
  *     'r' len16 read    'e' eof    'c' n16 set chunk    'm' n16 set cap
  *     'u' misuse (NULL pointers, no source): -EINVAL, nothing changes
+ *     'f' n8   allocation failure: the ((n & 7) + 1)-th allocation of the
+ *              core from now on fails (ENOMEM, the seam's errno table);
+ *              bit 3: that one and every later one, until the next 'f'
  *   Other bytes are ignored. Afterwards everything left is drained with
- *   read.
+ *   read (with no more failures).
  *
  * Oracle: every operation gives the model's result and bytes; buffered,
  * pending and timed_out agree after each; every byte returned is the next
  * byte of the script (nothing lost or duplicated); nothing is longer than
  * its limit; the core keeps the source's contract (fill space >= chunk,
- * datagram fill only after next_size with room for it).
+ * datagram fill only after next_size with room for it). An operation
+ * during which an allocation failed returns -ENOMEM, consumes nothing and
+ * leaves getline's buffer alone; the model then makes the fills the core
+ * made, and everything above holds again (LibFuzzer's leak check and ASan
+ * see the memory).
  */
 #include "fuzz.h"
 
+#include "fault.h"
 #include "linebuf.h"
 #include "model.h"
 #include "sockpair.h"
@@ -148,6 +156,7 @@ typedef struct transport {
   size_t chunk;      /* the core's current chunk: deliveries never exceed it */
   ssize_t announced; /* dgram: true length told by next_size, or -1 */
   size_t delivered;  /* bytes handed to the core */
+  size_t rounds;     /* read rounds completed: the model's fill() calls */
 } transport;
 
 static ssize_t after_last(const transport *t) {
@@ -228,6 +237,7 @@ static ssize_t src_fill(void *ctx, char *dst, size_t space) {
   transport *t = ctx;
 
   FZ_CHECK(dst && space >= 1, "fill(%p, %zu)", (void *)dst, space);
+  t->rounds++;
   return t->s->dgram ? dgram_fill(t, dst, space) : stream_fill(t, dst, space);
 }
 
@@ -236,8 +246,10 @@ static ssize_t src_next_size(void *ctx) {
   const fz_event *e;
 
   FZ_CHECK(t->s->dgram, "next_size in stream mode");
-  if (t->ev == t->s->nev)
+  if (t->ev == t->s->nev) {
+    t->rounds++; /* a status: the round ends here */
     return after_last(t);
+  }
   e = &t->s->ev[t->ev];
   switch (e->kind) {
   case FZ_EV_DATA:
@@ -250,8 +262,10 @@ static ssize_t src_next_size(void *ctx) {
     t->announced = 1;
     break;
   case FZ_EV_EOF:
+    t->rounds++;
     return SP_EOF;
   default:
+    t->rounds++;
     t->ev++;
     return status_of(e->kind);
   }
@@ -270,6 +284,36 @@ static int src_at_eof(void *ctx) {
 
 /* ---- running operations on both ---- */
 
+/* ---- allocation failures chosen by the input ---- */
+
+typedef struct alloc_faults {
+  unsigned countdown; /* 0 disarmed; k: the k-th allocation from now fails */
+  int sticky;         /* ... and every one after it, until the next 'f' */
+  unsigned dealt;     /* failures dealt during the current operation */
+} alloc_faults;
+
+/* The core's only fallible calls are allocations (sp__malloc and
+ * sp__realloc through the seam); a failure gets the errno the torture
+ * tests deal them (lib/src/fault.c's table: ENOMEM). */
+static int alloc_hook(void *ctx, sp_call call, size_t *len) {
+  alloc_faults *f = ctx;
+
+  (void)len;
+  if ((call != SP_CALL_MALLOC && call != SP_CALL_REALLOC) || !f->countdown)
+    return 0;
+  if (--f->countdown > 0)
+    return 0;
+  if (f->sticky)
+    f->countdown = 1;
+  f->dealt++;
+  return sp_fault_hard_errno(call);
+}
+
+static void arm_faults(alloc_faults *f, uint8_t n) {
+  f->countdown = (n & 7u) + 1;
+  f->sticky = (n & 8u) != 0;
+}
+
 typedef struct run {
   fz_script s;
   transport t;
@@ -279,6 +323,7 @@ typedef struct run {
   size_t returned; /* bytes returned so far, = their offset in the script */
   char *line;      /* getline's buffer, kept across calls */
   size_t cap;
+  alloc_faults f;
 } run;
 
 static const char *op_name(uint8_t op) {
@@ -325,6 +370,8 @@ static void check_state(run *r, uint8_t op) {
   FZ_CHECK(sp__lb_timed_out(lb) == r->m.timed_out,
            "after %s: timed_out %d, model %d", op_name(op),
            sp__lb_timed_out(lb), r->m.timed_out);
+  FZ_CHECK(r->t.rounds == r->m.rounds, "after %s: %zu read rounds, model %zu",
+           op_name(op), r->t.rounds, r->m.rounds);
   FZ_CHECK(r->returned + sp__lb_buffered(lb) == r->t.delivered,
            "returned %zu + buffered %zu != delivered %zu", r->returned,
            sp__lb_buffered(lb), r->t.delivered);
@@ -335,6 +382,22 @@ static void same(ssize_t got, ssize_t want, uint8_t op, long arg) {
            arg, got, sp_err_name((int)got), want, sp_err_name((int)want));
 }
 
+/* An operation during which an allocation failed must say -ENOMEM, having
+ * consumed nothing. The model never fails: it makes the fills the core
+ * made before failing, so both agree again on what is buffered (nothing
+ * lost, nothing duplicated). Returns 1 for such an operation. */
+static int faulted(run *r, uint8_t op, ssize_t got) {
+  if (!r->f.dealt)
+    return 0;
+  FZ_CHECK(got == SP_ENOMEM, "%s: an allocation failed, yet it returned %zd",
+           op_name(op), got);
+  fz_model_catch_up(&r->m, r->t.rounds);
+  FZ_CHECK(r->m.rounds == r->t.rounds && r->m.ev == r->t.ev &&
+               r->m.used == r->t.used,
+           "%s: the core's reads and the model's differ", op_name(op));
+  return 1;
+}
+
 static void do_gets(run *r, ssize_t size) {
   size_t n = size > 0 ? (size_t)size : 1;
   char *buf = fz_take(n); /* exact: ASan sees */
@@ -342,6 +405,10 @@ static void do_gets(run *r, ssize_t size) {
   ssize_t got, want;
 
   got = sp__lb_gets(&r->lb, &r->src, buf, size);
+  if (faulted(r, 'g', got)) {
+    fz_give(buf, n);
+    return;
+  }
   want = fz_model_gets(&r->m, &mp, size);
   same(got, want, 'g', (long)size);
   if (size > 0) {
@@ -359,8 +426,13 @@ static void do_getline(run *r) {
   size_t cap = r->cap;
   const uint8_t *mp = NULL;
   ssize_t got = sp__lb_getline(&r->lb, &r->src, &r->line, &r->cap);
-  ssize_t want = fz_model_getline(&r->m, &mp);
+  ssize_t want;
 
+  if (faulted(r, 'l', got)) {
+    FZ_CHECK(r->line == before && r->cap == cap, "ENOMEM touched *line");
+    return;
+  }
+  want = fz_model_getline(&r->m, &mp);
   same(got, want, 'l', 0);
   if (got == SP_ELINEMAX)
     FZ_CHECK(r->line == before && r->cap == cap, "ELINEMAX touched *line");
@@ -379,8 +451,11 @@ static void do_getline(run *r) {
 static ssize_t read_into(run *r, char *buf, size_t len) {
   const uint8_t *mp = NULL;
   ssize_t got = sp__lb_read(&r->lb, &r->src, buf, len);
-  ssize_t want = fz_model_read(&r->m, &mp, len);
+  ssize_t want;
 
+  if (faulted(r, 'r', got))
+    return got;
+  want = fz_model_read(&r->m, &mp, len);
   same(got, want, 'r', (long)len);
   FZ_CHECK(got < 0 || (size_t)got <= len, "read(%zu) returned %zd", len, got);
   check_bytes(r, 'r', buf, mp, got);
@@ -436,7 +511,11 @@ static void do_op(run *r, fz_in *in) {
   uint8_t op = fz_u8(in);
   uint16_t v;
 
+  r->f.dealt = 0;
   switch (op) {
+  case 'f':
+    arm_faults(&r->f, fz_u8(in));
+    return;
   case 'g':
     v = fz_u16(in);
     do_gets(r, (int16_t)v);
@@ -536,9 +615,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   r.s.bytes = script_bytes;
   parse_script(&r.s, &in);
   setup(&r);
+  sp_fault_set_hook(alloc_hook, &r.f);
   for (i = 0; i < MAX_OPS && fz_left(&in); i++)
     do_op(&r, &in);
+  r.f.countdown = 0; /* the drain proves nothing was lost: no more faults */
+  r.f.dealt = 0;
   drain(&r);
+  sp_fault_set_hook(NULL, NULL);
   teardown(&r);
   return 0;
 }

@@ -151,6 +151,7 @@ static ssize_t fill(fz_model *m) {
   const fz_event *e;
   ssize_t r;
 
+  m->rounds++;
   if (m->ev >= s->nev) {
     r = s->empty_is_eagain ? -EAGAIN : SP_EOF;
   } else {
@@ -353,4 +354,12 @@ int fz_model_eof(fz_model *m) {
   if (dead)
     m->eof = 1;
   return dead;
+}
+
+/* The core made read rounds and then failed (-ENOMEM) before returning:
+ * make as many (the same script events, the same chunks, the same EOF and
+ * timeout flags). */
+void fz_model_catch_up(fz_model *m, size_t rounds) {
+  while (m->rounds < rounds)
+    (void)fill(m);
 }

@@ -61,6 +61,7 @@ typedef struct fz_model {
   size_t *msg_mem; /* the allocation behind msg */
   int eof;
   int timed_out;
+  size_t rounds; /* read rounds made (fills, or statuses instead) */
 } fz_model;
 
 void fz_model_init(fz_model *m, const fz_script *s, size_t default_chunk);
@@ -74,6 +75,10 @@ ssize_t fz_model_read(fz_model *m, const uint8_t **out, size_t len);
 int fz_model_eof(fz_model *m);
 int fz_model_set_chunk(fz_model *m, size_t chunk);
 void fz_model_set_line_max(fz_model *m, size_t max);
+
+/* Makes read rounds until it has made rounds of them: the core made them
+ * before failing with -ENOMEM, which the model never does. */
+void fz_model_catch_up(fz_model *m, size_t rounds);
 
 /* Unread bytes, and whether anything (bytes or an empty message) is. */
 size_t fz_model_buffered(const fz_model *m);
