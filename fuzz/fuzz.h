@@ -9,8 +9,11 @@
 #ifndef SP_FUZZ_H
 #define SP_FUZZ_H
 
+#include "sockpair.h"
+
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sanitizer/asan_interface.h>
 #include <stddef.h>
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -88,6 +92,30 @@ static inline const uint8_t *fz_bytes(fz_in *in, size_t want, size_t *got) {
   in->n -= want;
   *got = want;
   return p;
+}
+
+/* SOL_SOCKET option name of fd, as an int. */
+static inline int fz_opt_int(int fd, int name) {
+  int v = -1;
+  socklen_t len = sizeof(v);
+
+  FZ_CHECK(getsockopt(fd, SOL_SOCKET, name, &v, &len) == 0,
+           "getsockopt(%d, %d): %s", fd, name, strerror(errno));
+  return v;
+}
+
+/* fd's O_NONBLOCK and FD_CLOEXEC are exactly those asked by flags
+ * (SP_SOCK_NONBLOCK, SP_SOCK_CLOEXEC). */
+static inline void fz_check_flags(int fd, int flags) {
+  int fl = fcntl(fd, F_GETFL);
+  int fd_fl = fcntl(fd, F_GETFD);
+
+  FZ_CHECK(fl >= 0 && fd_fl >= 0, "fcntl(%d): %s", fd, strerror(errno));
+  FZ_CHECK(!(fl & O_NONBLOCK) == !(flags & SP_SOCK_NONBLOCK),
+           "O_NONBLOCK %d for flags %#x", !!(fl & O_NONBLOCK), (unsigned)flags);
+  FZ_CHECK(!(fd_fl & FD_CLOEXEC) == !(flags & SP_SOCK_CLOEXEC),
+           "FD_CLOEXEC %d for flags %#x", !!(fd_fl & FD_CLOEXEC),
+           (unsigned)flags);
 }
 
 /*
