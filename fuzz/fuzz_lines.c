@@ -421,6 +421,17 @@ static void do_gets(run *r, ssize_t size) {
   fz_give(buf, n);
 }
 
+/* A line getline returned: NUL-terminated in its buffer, within the cap,
+ * a "\n" only at its end. */
+static void check_line(const run *r, ssize_t got) {
+  FZ_CHECK(r->line && (size_t)got < r->cap && r->line[got] == '\0',
+           "getline: %zd bytes in a buffer of %zu, or no NUL", got, r->cap);
+  FZ_CHECK(!r->m.line_max || (size_t)got <= r->m.line_max,
+           "getline: %zd bytes over the cap", got);
+  FZ_CHECK(got == 0 || !memchr(r->line, '\n', (size_t)got - 1),
+           "getline: a \"\\n\" before the end of the line");
+}
+
 static void do_getline(run *r) {
   char *before = r->line;
   size_t cap = r->cap;
@@ -436,14 +447,8 @@ static void do_getline(run *r) {
   same(got, want, 'l', 0);
   if (got == SP_ELINEMAX)
     FZ_CHECK(r->line == before && r->cap == cap, "ELINEMAX touched *line");
-  if (got >= 0) {
-    FZ_CHECK(r->line && (size_t)got < r->cap && r->line[got] == '\0',
-             "getline: %zd bytes in a buffer of %zu, or no NUL", got, r->cap);
-    FZ_CHECK(!r->m.line_max || (size_t)got <= r->m.line_max,
-             "getline: %zd bytes over the cap", got);
-    FZ_CHECK(got == 0 || !memchr(r->line, '\n', (size_t)got - 1),
-             "getline: a \"\\n\" before the end of the line");
-  }
+  if (got >= 0)
+    check_line(r, got);
   check_bytes(r, 'l', r->line, mp, got);
 }
 

@@ -518,32 +518,40 @@ static int open_pair(ctx *c, uint8_t kind, sp_stream *pair[2]) {
   return sp_pair(SP_PF_UNIX, c->type, 0, pair);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  fz_in in = {data, size};
-  fz_fds before = fz_fds_take();
+/* The pair, both ends non-blocking, the timeout of byte 1, the EINTR and
+ * short-transfer mode of byte 2. */
+static void setup(ctx *c, fz_in *in) {
   sp_stream *pair[2];
   uint8_t fb;
-  ctx c;
   int i, r;
 
-  memset(&c, 0, sizeof(c));
-  c.f[0].bytes = flow_bytes[0];
-  c.f[1].bytes = flow_bytes[1];
-  r = open_pair(&c, fz_u8(&in), pair);
+  memset(c, 0, sizeof(*c));
+  c->f[0].bytes = flow_bytes[0];
+  c->f[1].bytes = flow_bytes[1];
+  r = open_pair(c, fz_u8(in), pair);
   FZ_CHECK(r == 0, "opening the pair: %s", sp_strerror(r));
   for (i = 0; i < 2; i++) {
-    c.e[i].s = pair[i];
+    c->e[i].s = pair[i];
     FZ_CHECK(sp_stream_set_blocking(pair[i], 0) == 0, "set_blocking");
   }
-  r = (int)timeout_of(fz_u8(&in));
+  r = (int)timeout_of(fz_u8(in));
   FZ_CHECK(sp_stream_set_timeout(pair[0], r) == 0 &&
                sp_stream_set_timeout(pair[1], r) == 0,
            "set_timeout");
-  fb = fz_u8(&in);
+  fb = fz_u8(in);
   if (fb) {
-    c.fault.every = 2 + fb % 8;
-    c.fault.shorten = (fb & 0x80) && c.type == SOCK_STREAM;
+    c->fault.every = 2 + fb % 8;
+    c->fault.shorten = (fb & 0x80) && c->type == SOCK_STREAM;
   }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  fz_in in = {data, size};
+  fz_fds before = fz_fds_take();
+  ctx c;
+  int i;
+
+  setup(&c, &in);
   sp_fault_set_hook(fault_hook, &c.fault);
   for (i = 0; i < MAX_OPS && fz_left(&in); i++)
     do_op(&c, &in);
