@@ -19,7 +19,7 @@
 set -euo pipefail
 
 case "${1-}" in
-  -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   '') ;;
   *) echo "fuzz/build.sh: takes no argument (see --help)" >&2; exit 64 ;;
 esac
