@@ -69,7 +69,9 @@ PY
 for src in fuzz/fuzz_*.c; do
   t=$(basename "$src" .c)
   [ -x "$build/bin/$t" ] || { echo "fuzz/build.sh: $t was not built" >&2; exit 1; }
-  cp "$build/bin/$t" "$OUT/$t"
+  # a rename, not a copy over: a running fuzzer keeps its binary
+  cp "$build/bin/$t" "$OUT/$t.tmp"
+  mv -f "$OUT/$t.tmp" "$OUT/$t"
   cp "fuzz/$t.dict" "fuzz/$t.options" "$OUT/"
   zip_corpus "$OUT/${t}_seed_corpus.zip" "fuzz/corpus/$t" "fuzz/regressions/$t"
   echo "fuzz/build.sh: $OUT/$t"
