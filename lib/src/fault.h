@@ -66,6 +66,20 @@ void sp_fault_set_hook(sp_fault_hook hook, void *ctx);
 /* "socket", "accept4", ... */
 const char *sp_fault_call_name(sp_call call);
 
+/*
+ * The errnos each call can really return on a valid socket of ours (from
+ * the man pages and the kernel), for the tests and fuzzers that inject
+ * faults: *errs points at n of them (n <= SP_FAULT_MAX_ERRNOS), n is
+ * returned. Calls that cannot fail on a valid socket (getsockopt
+ * SO_ERROR, fcntl F_GETFL) still get one, to walk their error paths.
+ * sp_fault_hard_errno() is the first that is neither EINTR nor EAGAIN:
+ * the one a persistent fault uses (a persistent EINTR would be retried
+ * for ever).
+ */
+#define SP_FAULT_MAX_ERRNOS 8
+int sp_fault_errnos(sp_call call, const int **errs);
+int sp_fault_hard_errno(sp_call call);
+
 /* Used by sys.h. */
 int sp__fault_hit(sp_call call, size_t *len);
 
