@@ -39,7 +39,8 @@ typedef struct cli_ipc_opts {
   long long count, max_count;
   size_t size;
   enum sh_pin pin;
-  int timeout_s; /* the whole command's bound */
+  int timeout_s;   /* the whole command's bound */
+  enum sh_api api; /* --api: raw (default) or stream */
 } cli_ipc_opts;
 
 /* 0, -1 after --help was printed, or 64 after a usage error. The caller

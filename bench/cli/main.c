@@ -28,6 +28,8 @@ void cli_usage(FILE *out) {
         "  --size B          bytes per message (default 64)\n"
         "  --pin P           same (both on one CPU), diff, none (default)\n"
         "  --timeout S       bound on the whole run, seconds (default 60)\n"
+        "  --api A           raw (default: send/recv, read/write) or stream\n"
+        "                    (the library's sp_stream_write / gets / read)\n"
         "\n"
         "messaging flags (perf bench sched messaging's defaults):\n"
         "  --groups N        groups of senders and receivers (10)\n"

@@ -20,12 +20,13 @@ static void report(const cli_ipc_opts *o, struct sh_pingpong *pp) {
   sh_stats_compute(pp->rtt_ns, (size_t)pp->done, &s);
   printf("pingpong transport=%s size=%zu count=%lld pin=%s "
          "rtt_p50_us=%.2f rtt_p90_us=%.2f rtt_p99_us=%.2f rtt_p999_us=%.2f "
-         "rtt_mean_us=%.2f rtt_max_us=%.2f ctxsw_per_rt=%.2f elapsed_s=%.3f\n",
+         "rtt_mean_us=%.2f rtt_max_us=%.2f ctxsw_per_rt=%.2f elapsed_s=%.3f "
+         "api=%s\n",
          o->t->name, o->size, o->count, cli_pin_name(o->pin),
          (double)s.p50 / 1e3, (double)s.p90 / 1e3, (double)s.p99 / 1e3,
          (double)s.p999 / 1e3, s.mean / 1e3, (double)s.max / 1e3,
          (double)(pp->csw_self + pp->csw_peer) / (double)pp->done,
-         (double)pp->elapsed_ns / 1e9);
+         (double)pp->elapsed_ns / 1e9, sh_api_names[o->api]);
 }
 
 static int run(const cli_ipc_opts *o, struct sh_pingpong *pp) {

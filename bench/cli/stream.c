@@ -22,10 +22,10 @@ static void report(const cli_ipc_opts *o, const struct sh_oneway *ow) {
 
   printf("stream transport=%s size=%zu count=%lld pin=%s sent=%lld "
          "received=%lld loss_pct=%.2f bytes_per_s=%.0f msgs_per_s=%.0f "
-         "elapsed_s=%.3f\n",
+         "elapsed_s=%.3f api=%s\n",
          o->t->name, o->size, o->count, cli_pin_name(o->pin), o->count,
          received, loss < 0 ? 0.0 : loss, s > 0 ? (double)r->bytes / s : 0.0,
-         s > 0 ? (double)received / s : 0.0, s);
+         s > 0 ? (double)received / s : 0.0, s, sh_api_names[o->api]);
 }
 
 int cli_stream(int argc, char **argv) {
