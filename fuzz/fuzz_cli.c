@@ -236,20 +236,27 @@ static void check_run(const args *a, int rc, const output *out,
              "matrix --json is not one JSON object:\n%s", out->buf);
 }
 
+/* sp_cli_run() in parse-only mode, its stdout and stderr in memory. */
+static int run_cli(args *a, output *out, output *err) {
+  FILE *fout = open_memstream(&out->buf, &out->len);
+  FILE *ferr = open_memstream(&err->buf, &err->len);
+  int rc;
+
+  FZ_CHECK(fout && ferr, "open_memstream: %s", strerror(errno));
+  rc = sp_cli_run(a->argc, a->argv, fout, ferr, 1);
+  FZ_CHECK(fclose(fout) == 0 && fclose(ferr) == 0, "fclose: %s",
+           strerror(errno));
+  return rc;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_fds before = fz_fds_take();
   output out = {NULL, 0}, err = {NULL, 0};
-  FILE *fout, *ferr;
   args a;
   int rc;
 
   args_read(&a, data, size);
-  fout = open_memstream(&out.buf, &out.len);
-  ferr = open_memstream(&err.buf, &err.len);
-  FZ_CHECK(fout && ferr, "open_memstream: %s", strerror(errno));
-  rc = sp_cli_run(a.argc, a.argv, fout, ferr, 1);
-  FZ_CHECK(fclose(fout) == 0 && fclose(ferr) == 0, "fclose: %s",
-           strerror(errno));
+  rc = run_cli(&a, &out, &err);
   check_run(&a, rc, &out, &err);
   free(out.buf);
   free(err.buf);
