@@ -108,7 +108,7 @@ int cli_parse_opts(int argc, char **argv, const char *cmd,
     int err, is_bare = 0;
 
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      cli_usage(stdout);
+      cli_usage(cli_out);
       return -1;
     }
     for (int k = 0; bare && bare[k] && !is_bare; k++)
@@ -165,17 +165,17 @@ void cli_run_init(const cli_ipc_opts *o, const struct sh_cpus *cpus,
 
 int cli_run_failed(const cli_ipc_opts *o, const struct sh_run *r, int err) {
   if (!strcmp(r->failed, "peer")) {
-    fprintf(stderr, "sockpair: %s: the child failed: %s\n", o->cmd, r->msg);
+    fprintf(cli_err, "sockpair: %s: the child failed: %s\n", o->cmd, r->msg);
     return CLI_EXIT_OSERR;
   }
   return cli_ipc_fail(o->cmd, r->failed, err);
 }
 
 int cli_ipc_fail(const char *cmd, const char *what, int err) {
-  fprintf(stderr, "sockpair: %s: %s: %s (%s)\n", cmd, what, sp_strerror(err),
+  fprintf(cli_err, "sockpair: %s: %s: %s (%s)\n", cmd, what, sp_strerror(err),
           sp_err_name(err));
   if (err == SP_EMSGSIZE)
-    fprintf(stderr,
+    fprintf(cli_err,
             "sockpair: %s: --size is larger than one datagram of "
             "this transport can be\n",
             cmd);
