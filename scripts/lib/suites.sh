@@ -24,7 +24,7 @@ sp_suite() {
         --benchmark_enable_random_interleaving=true
         --sp_messaging_loops=20 --sp_pairs_window_ms=15)
       contention_flags=(--benchmark_repetitions=3
-        --benchmark_min_time=0.02
+        --benchmark_min_time=0.01
         --benchmark_enable_random_interleaving=false) ;;
     quick)
       # Every benchmark once; the contention families at their smaller
