@@ -27,8 +27,8 @@ unsigned bt_watchdog_s(int64_t n, size_t size);
 /* sh_deadline_arm() that many seconds from now. */
 void bt_watchdog_arm(unsigned seconds);
 /* Reads the environment of the failure-path tests: SP_BENCH_WATCHDOG_S
- * (a fixed deadline) and SP_BENCH_PEER_HANG (the echo peer stops
- * answering after that many round trips). */
+ * (a fixed deadline), SP_BENCH_PEER_HANG (the echo peer stops answering
+ * after that many round trips) and SP_BENCH_ITERATIONS. */
 void bt_test_hooks_init(void);
 int64_t bt_peer_hang_after(void); /* -1: never */
 
@@ -37,6 +37,19 @@ int64_t bt_peer_hang_after(void); /* -1: never */
 void bt_run_init(struct sh_run *r, sb_state *st, const struct sh_transport *t);
 /* The run failed: the peer's message, or "error: <failed>: <err>". */
 void bt_run_failed(sb_state *st, const struct sh_run *r, int err);
+
+/* The I/O-path dimension: a path this kernel or build does not offer
+ * for t is a documented skip with the reason (returns 1). */
+int bt_io_skip(sb_state *st, enum sh_io io, const struct sh_transport *t);
+/* Sets syscalls_per_msg, syscalls_self_per_msg, syscalls_peer_per_msg:
+ * the run's system calls on the message path per message (round trip). */
+void bt_syscalls_report(sb_state *st, const struct sh_run *r, int64_t n);
+/* Appends " <how the I/O path was set up>" to a label, if anything. */
+void bt_label_how(char *label, size_t len, const struct sh_run *r);
+/* SP_BENCH_ITERATIONS=N (the tests that count system calls with
+ * strace): every latency and throughput benchmark runs exactly N
+ * iterations, once. */
+void bt_fixed_iterations(sb_bench *b);
 
 /* Sets p50_us, p90_us, p99_us, p99.9_us, mean_us. */
 void bt_stats_report(sb_state *st, const struct sh_stats *s);
@@ -81,5 +94,9 @@ struct bm_contention_case {
  * the n values, fn(state, c), manual time in ms. */
 void bm_contention_add(const char *family, struct bm_contention_case *c,
                        sb_fn fn, const char *arg, const int64_t *vals, int n);
+/* Takes --sp_canaries[=true|false] out of argv: 1 wanted, 0 not, -1 a bad
+ * value (said on stderr). */
+int bm_canary_wanted(int *argc, char **argv);
+void bm_canary_register(void);
 
 #endif /* SP_BENCH_H */

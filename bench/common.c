@@ -90,6 +90,7 @@ static unsigned fixed_deadline_s;
  * trips and blocks for good, so the tests can prove that a stuck peer
  * fails its benchmark in bounded time instead of hanging the run. */
 static int64_t hang_after = -1;
+static int64_t fixed_iterations;
 
 void bt_test_hooks_init(void) {
   const char *v = getenv("SP_BENCH_WATCHDOG_S");
@@ -98,6 +99,36 @@ void bt_test_hooks_init(void) {
   v = getenv("SP_BENCH_PEER_HANG");
   if (v)
     hang_after = strtoll(v, NULL, 10);
+  v = getenv("SP_BENCH_ITERATIONS");
+  if (v)
+    fixed_iterations = strtoll(v, NULL, 10);
+}
+
+void bt_fixed_iterations(sb_bench *b) {
+  if (fixed_iterations > 0)
+    sb_iterations(b, fixed_iterations);
+}
+
+int bt_io_skip(sb_state *st, enum sh_io io, const struct sh_transport *t) {
+  char why[200];
+  if (sh_io_supported(io, t, why, sizeof(why)) == 0)
+    return 0;
+  sb_skip_with_error(st, why);
+  return 1;
+}
+
+void bt_syscalls_report(sb_state *st, const struct sh_run *r, int64_t n) {
+  double d = n > 0 ? (double)n : 1.0;
+  sb_counter(st, "syscalls_per_msg", (double)(r->sys_self + r->sys_peer) / d,
+             0);
+  sb_counter(st, "syscalls_self_per_msg", (double)r->sys_self / d, 0);
+  sb_counter(st, "syscalls_peer_per_msg", (double)r->sys_peer / d, 0);
+}
+
+void bt_label_how(char *label, size_t len, const struct sh_run *r) {
+  size_t used = strlen(label);
+  if (r->how[0] && used + 1 < len)
+    snprintf(label + used, len - used, " %s", r->how);
 }
 
 int64_t bt_peer_hang_after(void) {

@@ -5,7 +5,11 @@
 #include "bench.h"
 
 int main(int argc, char **argv) {
+  int canaries = bm_canary_wanted(&argc, argv);
   int err = bm_contention_flags(&argc, argv);
+
+  if (canaries < 0)
+    return 64;
   if (err != 0)
     return err;
   sh_signals_init();
@@ -17,5 +21,7 @@ int main(int argc, char **argv) {
   bm_floors_register();
   bm_messaging_register();
   bm_pairs_register();
+  if (canaries)
+    bm_canary_register();
   return sb_main(argc, argv);
 }

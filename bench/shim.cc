@@ -43,6 +43,8 @@ benchmark::State &S(sb_state *st) {
 
 } // namespace
 
+long sb_run_with_canaries(); // shim_canary.cc
+
 extern "C" {
 
 sb_bench *sb_register(const char *name, sb_fn fn, void *arg) {
@@ -132,8 +134,10 @@ int sb_main(int argc, char **argv) {
     return 64;
   // 1.7.1 says "Failed to match any benchmarks" and returns 0 matches
   // without failing: a filter that selects nothing is a usage error here.
-  std::size_t n = benchmark::RunSpecifiedBenchmarks();
+  long n = sb_run_with_canaries();
   benchmark::Shutdown();
+  if (n < 0)
+    return 74;
   if (n == 0) {
     std::fprintf(stderr, "sockpair-bench: no benchmark matches the filter\n");
     return 64;

@@ -55,10 +55,19 @@ void sb_label(sb_state *st, const char *label);
 void sb_skip_with_error(sb_state *st, const char *msg);
 int sb_error_occurred(sb_state *st);
 
+/* A canary (shim_canary.cc): the benchmark instance first registered whose
+ * full name (arguments and /manual_time included) matches the POSIX
+ * extended regex pattern also runs, briefly (5 repetitions of 0.05 s), before
+ * the others, between their two halves and after them, whatever the filter;
+ * reported as <name>/at:start, /at:mid, /at:end followed by the instance's
+ * arguments. Call before sb_main. */
+void sb_canary(const char *name, const char *pattern);
+
 /* Initialize + RunSpecifiedBenchmarks + Shutdown, every flag of Google
- * Benchmark accepted. Returns the exit status: 0; 1 if a benchmark failed
- * (not a documented skip); 64 for an unknown argument or a filter that
- * matches nothing. */
+ * Benchmark accepted (with canaries: in phases, into one report). Returns
+ * the exit status: 0; 1 if a benchmark failed (not a documented skip); 64
+ * for an unknown argument or a filter that matches nothing; 74 when the
+ * --benchmark_out file cannot be written. */
 int sb_main(int argc, char **argv);
 
 #ifdef __cplusplus

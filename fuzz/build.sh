@@ -1,33 +1,42 @@
 #!/usr/bin/env bash
-# fuzz/build.sh — OSS-Fuzz / ClusterFuzzLite build script.
+# fuzz/build.sh — builds every fuzz target into $OUT, the OSS-Fuzz way.
 #
-# Honours the environment of the OSS-Fuzz builder: $CC $CXX $CFLAGS
-# $CXXFLAGS (sanitizer and coverage flags), $LIB_FUZZING_ENGINE (the engine:
-# -fsanitize=fuzzer, or a driver library for AFL++ / honggfuzz), $OUT
-# (where the results go), $WORK (scratch; default a temporary directory).
-# Puts in $OUT, for each fuzz/fuzz_*.c target: the binary, <target>.dict,
+# The one build of the fuzzers: OSS-Fuzz and ClusterFuzzLite run it (their
+# build.sh calls it) and so does scripts/fuzz. It honours the environment of
+# the OSS-Fuzz builder: $CC $CXX $CFLAGS $CXXFLAGS (sanitizer and coverage
+# flags), $LIB_FUZZING_ENGINE (-fsanitize=fuzzer, or a driver library for
+# AFL++ / honggfuzz), $OUT (where the results go) and $WORK (scratch: the
+# CMake build goes in $WORK/sockpair-fuzz; default a temporary directory,
+# removed afterwards). SP_WERROR=ON makes warnings errors (scripts/fuzz);
+# SP_JOBS sets the build's parallelism (default: the number of CPUs).
+# Puts in $OUT, for each fuzz/fuzz_*.c: the binary, <target>.dict,
 # <target>.options and <target>_seed_corpus.zip (fuzz/corpus/<target>/ and
 # fuzz/regressions/<target>/).
 #
-# Outside OSS-Fuzz: OUT=/tmp/out fuzz/build.sh uses clang with libFuzzer,
-# ASan and UBSan.
+# Unset, CC/CFLAGS/LIB_FUZZING_ENGINE give the project's own fuzzing build
+# (clang, libFuzzer, ASan + UBSan, every UBSan finding fatal): this file is
+# the one place those flags are written. Try it: OUT=/tmp/out fuzz/build.sh
 set -euo pipefail
 
 case "${1-}" in
-  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   '') ;;
   *) echo "fuzz/build.sh: takes no argument (see --help)" >&2; exit 64 ;;
 esac
 
 cd "$(dirname "$0")/.."
 : "${OUT:?fuzz/build.sh: set OUT to the output directory}"
-san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CC=${CC:-clang}
 CXX=${CXX:-clang++}
-CFLAGS=${CFLAGS:-"-fsanitize=fuzzer-no-link $san -g -O1"}
+CFLAGS=${CFLAGS:-"-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1"}
 CXXFLAGS=${CXXFLAGS:-$CFLAGS}
 LIB_FUZZING_ENGINE=${LIB_FUZZING_ENGINE:--fsanitize=fuzzer}
-work=${WORK:-$(mktemp -d)}
+if [ -n "${WORK-}" ]; then
+  work=$WORK
+else
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+fi
 build=$work/sockpair-fuzz
 
 mkdir -p "$OUT"
@@ -35,12 +44,13 @@ mkdir -p "$OUT"
 CC=$CC CXX=$CXX CFLAGS=$CFLAGS CXXFLAGS=$CXXFLAGS \
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=None \
   -DSP_BUILD_FUZZ=ON -DSP_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" \
-  -DSP_BUILD_TESTS=OFF -DSP_BUILD_BENCH=OFF
-cmake --build "$build" --target fuzzers -j "$(nproc)"
+  -DSP_WERROR="${SP_WERROR:-OFF}" -DSP_BUILD_TESTS=OFF -DSP_BUILD_BENCH=OFF \
+  >/dev/null
+cmake --build "$build" --target fuzzers -j "${SP_JOBS:-$(nproc)}"
 
 # A zip of the seed corpus with python3 (zip(1) is not always installed).
 zip_corpus() { # ZIP DIR...
-  python3 - "$@" <<'EOF'
+  python3 - "$@" <<'PY'
 import os, sys, zipfile
 dest, dirs = sys.argv[1], sys.argv[2:]
 with zipfile.ZipFile(dest + ".tmp", "w", zipfile.ZIP_DEFLATED) as z:
@@ -53,12 +63,15 @@ with zipfile.ZipFile(dest + ".tmp", "w", zipfile.ZIP_DEFLATED) as z:
                 # corpus and regression files may share a name
                 z.write(path, os.path.basename(d.rstrip("/")) + "-" + name)
 os.replace(dest + ".tmp", dest)
-EOF
+PY
 }
 
-for bin in "$build"/bin/fuzz_*; do
-  t=$(basename "$bin")
-  cp "$bin" "$OUT/$t"
+for src in fuzz/fuzz_*.c; do
+  t=$(basename "$src" .c)
+  [ -x "$build/bin/$t" ] || { echo "fuzz/build.sh: $t was not built" >&2; exit 1; }
+  # a rename, not a copy over: a running fuzzer keeps its binary
+  cp "$build/bin/$t" "$OUT/$t.tmp"
+  mv -f "$OUT/$t.tmp" "$OUT/$t"
   cp "fuzz/$t.dict" "fuzz/$t.options" "$OUT/"
   zip_corpus "$OUT/${t}_seed_corpus.zip" "fuzz/corpus/$t" "fuzz/regressions/$t"
   echo "fuzz/build.sh: $OUT/$t"

@@ -1,6 +1,6 @@
 /*
  * Shared by the fuzz targets: reading the input as a sequence of fields,
- * the oracle's failure report, and the open-descriptor count.
+ * the oracle's failure report, and the descriptor-leak check.
  *
  * Every target is deterministic and keeps no state between inputs, so a
  * crash file replays the same way under libFuzzer and under the gcc-built
@@ -9,12 +9,19 @@
 #ifndef SP_FUZZ_H
 #define SP_FUZZ_H
 
+#include "sockpair.h"
+
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sanitizer/asan_interface.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -87,8 +94,68 @@ static inline const uint8_t *fz_bytes(fz_in *in, size_t want, size_t *got) {
   return p;
 }
 
+/* SOL_SOCKET option name of fd, as an int. */
+static inline int fz_opt_int(int fd, int name) {
+  int v = -1;
+  socklen_t len = sizeof(v);
+
+  FZ_CHECK(getsockopt(fd, SOL_SOCKET, name, &v, &len) == 0,
+           "getsockopt(%d, %d): %s", fd, name, strerror(errno));
+  return v;
+}
+
+/* fd's O_NONBLOCK and FD_CLOEXEC are exactly those asked by flags
+ * (SP_SOCK_NONBLOCK, SP_SOCK_CLOEXEC). */
+static inline void fz_check_flags(int fd, int flags) {
+  int fl = fcntl(fd, F_GETFL);
+  int fd_fl = fcntl(fd, F_GETFD);
+
+  FZ_CHECK(fl >= 0 && fd_fl >= 0, "fcntl(%d): %s", fd, strerror(errno));
+  FZ_CHECK(!(fl & O_NONBLOCK) == !(flags & SP_SOCK_NONBLOCK),
+           "O_NONBLOCK %d for flags %#x", !!(fl & O_NONBLOCK), (unsigned)flags);
+  FZ_CHECK(!(fd_fl & FD_CLOEXEC) == !(flags & SP_SOCK_CLOEXEC),
+           "FD_CLOEXEC %d for flags %#x", !!(fd_fl & FD_CLOEXEC),
+           (unsigned)flags);
+}
+
+/*
+ * Exact-size buffers for the library to write into (read, gets, write
+ * sources), without a malloc per operation: ASan poisons the whole arena
+ * and unpoisons exactly the n bytes lent, so a write or read past either
+ * end is reported as with malloc(n), and a use after fz_give() as a
+ * use-after-poison. A malloc per operation cost more than the operation:
+ * ASan fills and quarantines every block, so each one touched fresh pages.
+ * One buffer at a time; the contents are whatever the last user left.
+ */
+#define FZ_ARENA_MAX (256 * 1024 + 64)
+#define FZ_ARENA_REDZONE 64
+
+static inline uint8_t *fz_arena(void) {
+  static _Alignas(64) uint8_t arena[FZ_ARENA_REDZONE + FZ_ARENA_MAX + 64];
+  static int poisoned;
+
+  if (!poisoned) {
+    ASAN_POISON_MEMORY_REGION(arena, sizeof(arena));
+    poisoned = 1;
+  }
+  return arena + FZ_ARENA_REDZONE;
+}
+
+static inline void *fz_take(size_t n) {
+  uint8_t *p = fz_arena();
+
+  FZ_CHECK(n <= FZ_ARENA_MAX, "fz_take(%zu): over the arena", n);
+  ASAN_UNPOISON_MEMORY_REGION(p, n ? n : 1);
+  return p;
+}
+
+static inline void fz_give(void *p, size_t n) {
+  ASAN_POISON_MEMORY_REGION(p, n ? n : 1);
+}
+
 /* Open descriptors of this process, from /proc/self/fd (the directory's
- * own descriptor excluded). -1 if /proc is not there. */
+ * own descriptor excluded). -1 if /proc is not there. Slow (an opendir and
+ * a dirent per descriptor): the fallback of fz_fds below. */
 static inline int fz_fd_count(void) {
   DIR *dir = opendir("/proc/self/fd");
   struct dirent *e;
@@ -102,5 +169,71 @@ static inline int fz_fd_count(void) {
   closedir(dir);
   return n - 1;
 }
+
+/*
+ * The descriptor-leak oracle at one poll() per check: which of the
+ * descriptors 0 .. FZ_FD_WINDOW-1 are open (poll marks a closed one
+ * POLLNVAL, without waiting and without touching the open ones). The
+ * kernel hands out the lowest free number, so while the window has at
+ * least FZ_FD_SLACK free numbers every descriptor an input opens lands
+ * inside it and the comparison is exact: a descriptor leaked, or one of
+ * the harness's closed, changes a bit. Otherwise (a process with many
+ * descriptors) the check also compares counts of /proc/self/fd.
+ */
+#define FZ_FD_WINDOW 128
+#define FZ_FD_SLACK 32 /* more than any input holds open at once */
+
+typedef struct fz_fds {
+  uint64_t open[FZ_FD_WINDOW / 64];
+  int count; /* the /proc count when the window is nearly full, else -1 */
+} fz_fds;
+
+static inline fz_fds fz_fds_take(void) {
+  struct pollfd p[FZ_FD_WINDOW];
+  int closed = FZ_FD_WINDOW;
+  fz_fds s;
+  int i;
+
+  memset(&s, 0, sizeof(s));
+  for (i = 0; i < FZ_FD_WINDOW; i++) {
+    p[i].fd = i;
+    p[i].events = 0;
+    p[i].revents = 0;
+  }
+  while (poll(p, FZ_FD_WINDOW, 0) < 0)
+    FZ_CHECK(errno == EINTR || errno == ENOMEM, "poll: %s", strerror(errno));
+  for (i = 0; i < FZ_FD_WINDOW; i++)
+    if (!(p[i].revents & POLLNVAL))
+      s.open[i / 64] |= (uint64_t)1 << (i % 64);
+  s.count = -1;
+  for (i = 0; i < FZ_FD_WINDOW / 64; i++)
+    closed -= __builtin_popcountll(s.open[i]);
+  if (closed < FZ_FD_SLACK)
+    s.count = fz_fd_count();
+  return s;
+}
+
+/* The first descriptor open in one snapshot and not the other, or -1. */
+static inline int fz_fds_diff(const fz_fds *a, const fz_fds *b) {
+  int i;
+
+  for (i = 0; i < FZ_FD_WINDOW; i++)
+    if ((a->open[i / 64] ^ b->open[i / 64]) >> (i % 64) & 1)
+      return i;
+  return -1;
+}
+
+/* Nothing opened or closed since before: the check after each input. */
+#define FZ_CHECK_FDS(before)                                                   \
+  do {                                                                         \
+    fz_fds now_ = fz_fds_take();                                               \
+    int fd_ = fz_fds_diff((before), &now_);                                    \
+                                                                               \
+    FZ_CHECK(fd_ < 0, "descriptor %d was %s, now %s", fd_,                     \
+             ((before)->open[fd_ / 64] >> (fd_ % 64) & 1) ? "open" : "closed", \
+             (now_.open[fd_ / 64] >> (fd_ % 64) & 1) ? "open" : "closed");     \
+    FZ_CHECK(now_.count == (before)->count,                                    \
+             "open descriptors: %d, before: %d", now_.count, (before)->count); \
+  } while (0)
 
 #endif /* SP_FUZZ_H */

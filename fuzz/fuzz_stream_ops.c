@@ -18,6 +18,13 @@
  *     5 shutdown how8 (how % 4: 3 is invalid)   6 set_blocking b8
  *     7 set_line_max n16   8 set_chunk_size n16   9 close
  *     10 timed_out   11 set_timeout t8 (units of 8 us)
+ *   (the op is the low 7 bits % 12), or, for low 7 bits 120..127, a fault:
+ *     call8 err8 when8: the ((when & 15) + 1)-th next call of kind
+ *     call8 % 10 (recv send read write poll ioctl shutdown close fcntl
+ *     realloc) fails with errno err8 % n of that call's row of the seam's
+ *     errno table (lib/src/fault.c); bit 4 of when: that call and every
+ *     later one of its kind, with the row's hard errno, until the next
+ *     fault
  *
  * Oracle: no crash, no leak (memory: LSan; descriptors: the count is back
  * after the pair is closed), no hang (every wait is bounded), no SIGPIPE
@@ -29,6 +36,11 @@
  * SEQPACKET, a read never returns bytes of two messages; writes after a
  * shutdown or the peer's close fail; on STREAM and SEQPACKET, SP_EOF or
  * eof() == 1 only once every byte the peer wrote has been read.
+ * With faults: an operation returns what it would, or -errno of a hard
+ * fault dealt during it (never EINTR); nothing read is lost, duplicated or
+ * reordered; descriptors and memory are released. The one documented
+ * exception: eof() after a hard error on a connection says 1 (PHP's
+ * feof), and that end may then report the end early.
  */
 #include "fuzz.h"
 
@@ -50,9 +62,8 @@
 
 /* What one end wrote, as its peer must read it. */
 typedef struct flow {
-  uint8_t *bytes;
+  uint8_t *bytes; /* MAX_SENT bytes: one of flow_bytes */
   size_t sent;
-  size_t cap;
   size_t recvd;          /* bytes the peer has read so far */
   size_t ends[MAX_MSGS]; /* DGRAM/SEQPACKET: end offsets of the messages */
   size_t nmsgs;
@@ -61,18 +72,27 @@ typedef struct flow {
 typedef struct end {
   sp_stream *s;
   int closed;
-  int shut_rd; /* this end shut down reading */
-  int shut_wr; /* this end shut down writing */
+  int eof_excused; /* eof() met an injected hard error: EOF may be early */
+  int shut_rd;     /* this end shut down reading */
+  int shut_wr;     /* this end shut down writing */
   int blocking;
   char *line; /* getline's buffer */
   size_t cap;
   size_t line_max;
 } end;
 
+#define MAX_DEALT 8
+
 typedef struct fault {
-  unsigned every; /* 0: off */
+  unsigned every; /* EINTR every n-th transfer or poll; 0: off */
   unsigned calls;
   int shorten;
+  sp_call call;       /* the input's hard fault: this kind of call ... */
+  unsigned countdown; /* ... fails at the countdown-th call; 0: disarmed */
+  int err;
+  int sticky;
+  int dealt[MAX_DEALT]; /* hard errnos dealt during this operation */
+  int ndealt;
 } fault;
 
 typedef struct ctx {
@@ -83,13 +103,40 @@ typedef struct ctx {
   fault fault;
 } ctx;
 
-/* ---- the fault seam: EINTR now and then, short stream transfers ---- */
+/* What each end wrote, for the whole run: growing a log per input cost
+ * more page faults than the operations it logs. */
+static uint8_t flow_bytes[2][MAX_SENT];
+
+/* ---- the fault seam: EINTR now and then, short stream transfers, and
+ * the input's own faults ---- */
+
+static const sp_call fault_calls[10] = {
+    SP_CALL_RECV,  SP_CALL_SEND,   SP_CALL_READ,     SP_CALL_WRITE,
+    SP_CALL_POLL,  SP_CALL_IOCTL,  SP_CALL_SHUTDOWN, SP_CALL_CLOSE,
+    SP_CALL_FCNTL, SP_CALL_REALLOC};
+
+static int deal(fault *f) {
+  if (--f->countdown > 0)
+    return 0;
+  if (f->sticky)
+    f->countdown = 1;
+  if (f->err != EINTR && f->ndealt < MAX_DEALT)
+    f->dealt[f->ndealt++] = f->err;
+  return f->err;
+}
 
 static int fault_hook(void *c, sp_call call, size_t *len) {
   fault *f = c;
 
-  if (call != SP_CALL_RECV && call != SP_CALL_SEND && call != SP_CALL_POLL &&
-      call != SP_CALL_READ && call != SP_CALL_WRITE)
+  if (f->countdown && call == f->call) {
+    int err = deal(f);
+
+    if (err)
+      return err;
+  }
+  if (!f->every ||
+      (call != SP_CALL_RECV && call != SP_CALL_SEND && call != SP_CALL_POLL &&
+       call != SP_CALL_READ && call != SP_CALL_WRITE))
     return 0;
   f->calls++;
   if (f->calls % f->every == 0)
@@ -97,6 +144,23 @@ static int fault_hook(void *c, sp_call call, size_t *len) {
   if (f->shorten && len && *len > 1)
     *len = (*len + 1) / 2;
   return 0;
+}
+
+/* Arms the input's fault: call8 err8 when8 (see the top). A persistent
+ * fault takes the call's hard errno: a persistent EINTR would be retried
+ * for ever. */
+static void op_fault(fault *f, fz_in *in) {
+  const int *errs;
+  uint8_t call = fz_u8(in);
+  uint8_t err = fz_u8(in);
+  uint8_t when = fz_u8(in);
+  int n;
+
+  f->call = fault_calls[call % 10];
+  n = sp_fault_errnos(f->call, &errs);
+  f->sticky = (when & 0x10) != 0;
+  f->err = f->sticky ? sp_fault_hard_errno(f->call) : errs[err % n];
+  f->countdown = (when & 0x0fu) + 1;
 }
 
 /* ---- results ---- */
@@ -122,9 +186,20 @@ static int known_error(const ctx *c, ssize_t r) {
   return 0;
 }
 
+/* -errno of a hard fault dealt during the current operation. */
+static int dealt(const ctx *c, ssize_t r) {
+  int k;
+
+  for (k = 0; k < c->fault.ndealt; k++)
+    if (r == -c->fault.dealt[k])
+      return 1;
+  return 0;
+}
+
 static void check_result(const ctx *c, const char *op, ssize_t r) {
-  FZ_CHECK(r >= 0 || known_error(c, r), "%s: unexpected %zd (%s: %s)", op, r,
-           sp_err_name((int)r), sp_strerror((int)r));
+  FZ_CHECK(r >= 0 || known_error(c, r) || dealt(c, r),
+           "%s: unexpected %zd (%s: %s)", op, r, sp_err_name((int)r),
+           sp_strerror((int)r));
 }
 
 /* n bytes read by end i at p: the next bytes end 1-i wrote. */
@@ -134,7 +209,7 @@ static void check_read(ctx *c, int i, const char *op, const void *p,
   size_t k;
 
   check_result(c, op, n);
-  if (n == SP_EOF && c->type != SOCK_DGRAM)
+  if (n == SP_EOF && c->type != SOCK_DGRAM && !c->e[i].eof_excused)
     FZ_CHECK(f->recvd == f->sent, "%s: EOF with %zu of %zu bytes read", op,
              f->recvd, f->sent);
   if (n <= 0)
@@ -159,15 +234,7 @@ static void check_read(ctx *c, int i, const char *op, const void *p,
 static void log_write(ctx *c, int i, const uint8_t *p, size_t n) {
   flow *f = &c->f[i];
 
-  if (f->sent + n > f->cap) {
-    size_t cap = f->cap ? f->cap : 4096;
-
-    while (cap < f->sent + n)
-      cap *= 2;
-    f->bytes = realloc(f->bytes, cap);
-    FZ_CHECK(f->bytes, "realloc");
-    f->cap = cap;
-  }
+  FZ_CHECK(f->sent + n <= MAX_SENT, "%zu bytes logged", f->sent + n);
   memcpy(f->bytes + f->sent, p, n);
   f->sent += n;
   if (c->type != SOCK_STREAM && n > 0 && f->nmsgs < MAX_MSGS)
@@ -199,8 +266,7 @@ static void op_write(ctx *c, int i, fz_in *in) {
     len *= 4; /* up to 256 KiB: past the largest AF_UNIX datagram */
   if (len > MAX_SENT - c->f[i].sent)
     return;
-  buf = malloc(len ? len : 1);
-  FZ_CHECK(buf, "malloc");
+  buf = fz_take(len);
   for (j = 0; j < len; j++)
     buf[j] = nlit ? lit[j % nlit] : (uint8_t)pattern[j % 37];
   r = sp_stream_write(c->e[i].s, buf, len);
@@ -216,19 +282,18 @@ static void op_write(ctx *c, int i, fz_in *in) {
              r);
   if (r > 0)
     log_write(c, i, buf, (size_t)r);
-  free(buf);
+  fz_give(buf, len);
 }
 
 static void op_read(ctx *c, int i, size_t len) {
-  char *buf = malloc(len ? len : 1); /* exactly len: ASan sees overflows */
+  char *buf = fz_take(len); /* exactly len: ASan sees overflows */
   ssize_t r;
 
-  FZ_CHECK(buf, "malloc");
   r = sp_stream_read(c->e[i].s, buf, len);
   FZ_CHECK(r < 0 || (size_t)r <= len, "read(%zu) returned %zd", len, r);
   FZ_CHECK(len || r == SP_EINVAL, "read(0) returned %zd", r);
   check_read(c, i, "read", buf, r);
-  free(buf);
+  fz_give(buf, len);
 }
 
 /* fgets' limits: size <= 0 refused; else fewer than size bytes, NUL-
@@ -245,14 +310,14 @@ static void check_gets(const char *buf, ssize_t size, ssize_t r) {
 }
 
 static void op_gets(ctx *c, int i, ssize_t size) {
-  char *buf = malloc(size > 0 ? (size_t)size : 1);
+  size_t n = size > 0 ? (size_t)size : 1;
+  char *buf = fz_take(n);
   ssize_t r;
 
-  FZ_CHECK(buf, "malloc");
   r = sp_stream_gets(c->e[i].s, buf, size);
   check_gets(buf, size, r);
   check_read(c, i, "gets", buf, r);
-  free(buf);
+  fz_give(buf, n);
 }
 
 static void op_getline(ctx *c, int i) {
@@ -274,8 +339,10 @@ static void op_eof(ctx *c, int i) {
   int r = sp_stream_eof(c->e[i].s);
   flow *f = &c->f[1 - i];
 
-  FZ_CHECK(r == 0 || r == 1 || known_error(c, r), "eof: %d", r);
-  if (r == 1 && c->type != SOCK_DGRAM)
+  FZ_CHECK(r == 0 || r == 1 || known_error(c, r) || dealt(c, r), "eof: %d", r);
+  if (r == 1 && c->fault.ndealt) /* a hard error ends a connection */
+    c->e[i].eof_excused = 1;
+  if (r == 1 && c->type != SOCK_DGRAM && !c->e[i].eof_excused)
     FZ_CHECK(f->recvd == f->sent, "eof with %zu of %zu bytes read", f->recvd,
              f->sent);
 }
@@ -289,8 +356,8 @@ static void op_shutdown(ctx *c, int i, uint8_t how) {
              "shutdown(%d): %d", h, r);
     return;
   }
-  FZ_CHECK(r == 0 || r == SP_ENOTCONN, "shutdown(%d): %d (%s)", h, r,
-           sp_err_name(r));
+  FZ_CHECK(r == 0 || r == SP_ENOTCONN || dealt(c, r), "shutdown(%d): %d (%s)",
+           h, r, sp_err_name(r));
   if (r)
     return;
   if (h == SP_SHUT_RD || h == SP_SHUT_RDWR)
@@ -303,8 +370,11 @@ static int64_t timeout_of(uint8_t t) {
   return (int64_t)t * TIMEOUT_UNIT_US;
 }
 
+/* The descriptor is gone even when close() fails (an injected EIO). */
 static void op_close(ctx *c, int i) {
-  FZ_CHECK(sp_stream_close(c->e[i].s) == 0, "close failed");
+  int r = sp_stream_close(c->e[i].s);
+
+  FZ_CHECK(r == 0 || dealt(c, r), "close: %d (%s)", r, sp_err_name(r));
   c->e[i].s = NULL;
   c->e[i].closed = 1;
 }
@@ -321,9 +391,12 @@ static void op_line_max(end *e, uint16_t v) {
   e->line_max = v;
 }
 
-static void op_blocking(end *e, uint8_t b) {
-  e->blocking = b & 1;
-  FZ_CHECK(sp_stream_set_blocking(e->s, e->blocking) == 0, "set_blocking");
+static void op_blocking(const ctx *c, end *e, uint8_t b) {
+  int r = sp_stream_set_blocking(e->s, b & 1);
+
+  FZ_CHECK(r == 0 || dealt(c, r), "set_blocking: %d (%s)", r, sp_err_name(r));
+  if (!r)
+    e->blocking = b & 1;
 }
 
 static void op_timed_out(end *e) {
@@ -342,7 +415,7 @@ static void do_setting(ctx *c, int i, int op, fz_in *in) {
 
   switch (op) {
   case 6:
-    op_blocking(e, fz_u8(in));
+    op_blocking(c, e, fz_u8(in));
     break;
   case 7:
     op_line_max(e, fz_u16(in));
@@ -367,6 +440,11 @@ static void do_op(ctx *c, fz_in *in) {
   int i = byte >> 7;
   int op = (byte & 0x7f) % 12;
 
+  c->fault.ndealt = 0;
+  if ((byte & 0x7f) >= 120) {
+    op_fault(&c->fault, in);
+    return;
+  }
   if (c->e[i].closed)
     return;
   switch (op) {
@@ -440,41 +518,50 @@ static int open_pair(ctx *c, uint8_t kind, sp_stream *pair[2]) {
   return sp_pair(SP_PF_UNIX, c->type, 0, pair);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  fz_in in = {data, size};
-  int before = fz_fd_count();
+/* The pair, both ends non-blocking, the timeout of byte 1, the EINTR and
+ * short-transfer mode of byte 2. */
+static void setup(ctx *c, fz_in *in) {
   sp_stream *pair[2];
   uint8_t fb;
-  ctx c;
   int i, r;
 
-  memset(&c, 0, sizeof(c));
-  r = open_pair(&c, fz_u8(&in), pair);
+  memset(c, 0, sizeof(*c));
+  c->f[0].bytes = flow_bytes[0];
+  c->f[1].bytes = flow_bytes[1];
+  r = open_pair(c, fz_u8(in), pair);
   FZ_CHECK(r == 0, "opening the pair: %s", sp_strerror(r));
   for (i = 0; i < 2; i++) {
-    c.e[i].s = pair[i];
+    c->e[i].s = pair[i];
     FZ_CHECK(sp_stream_set_blocking(pair[i], 0) == 0, "set_blocking");
   }
-  r = (int)timeout_of(fz_u8(&in));
+  r = (int)timeout_of(fz_u8(in));
   FZ_CHECK(sp_stream_set_timeout(pair[0], r) == 0 &&
                sp_stream_set_timeout(pair[1], r) == 0,
            "set_timeout");
-  fb = fz_u8(&in);
+  fb = fz_u8(in);
   if (fb) {
-    c.fault.every = 2 + fb % 8;
-    c.fault.shorten = (fb & 0x80) && c.type == SOCK_STREAM;
-    sp_fault_set_hook(fault_hook, &c.fault);
+    c->fault.every = 2 + fb % 8;
+    c->fault.shorten = (fb & 0x80) && c->type == SOCK_STREAM;
   }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  fz_in in = {data, size};
+  fz_fds before = fz_fds_take();
+  ctx c;
+  int i;
+
+  setup(&c, &in);
+  sp_fault_set_hook(fault_hook, &c.fault);
   for (i = 0; i < MAX_OPS && fz_left(&in); i++)
     do_op(&c, &in);
   sp_fault_set_hook(NULL, NULL);
+  c.fault.ndealt = 0;
   for (i = 0; i < 2; i++) {
     if (!c.e[i].closed)
       op_close(&c, i);
     free(c.e[i].line);
-    free(c.f[i].bytes);
   }
-  FZ_CHECK(fz_fd_count() == before, "descriptors: %d, before %d", fz_fd_count(),
-           before);
+  FZ_CHECK_FDS(&before);
   return 0;
 }

@@ -5,9 +5,9 @@
  * source that returns more than it was given room for is a bug, -EIO at
  * once, nothing consumed (the source contract of lib/src/linebuf.h).
  *
- * The model's buffer is one array of unread bytes; in datagram mode a
- * second array holds the remaining length of each unread message, so an
- * empty message is an entry of length 0 (a "barrier").
+ * The model's buffer is the run of unread bytes of the script; in datagram mode
+ * a second array holds the remaining length of each unread message, so an empty
+ * message is an entry of length 0 (a "barrier").
  */
 #include "model.h"
 
@@ -21,18 +21,16 @@ void fz_model_init(fz_model *m, const fz_script *s, size_t default_chunk) {
   memset(m, 0, sizeof(*m));
   m->s = s;
   m->chunk = default_chunk;
-  m->buf_mem = malloc(s->nbytes ? s->nbytes : 1);
   m->msg_mem = malloc((s->nev ? s->nev : 1) * sizeof(*m->msg));
-  if (!m->buf_mem || !m->msg_mem)
+  if (!m->msg_mem)
     abort();
-  m->buf = m->buf_mem;
+  m->buf = s->bytes;
   m->msg = m->msg_mem;
 }
 
 void fz_model_free(fz_model *m) {
-  free(m->buf_mem);
   free(m->msg_mem);
-  m->buf_mem = m->buf = NULL;
+  m->buf = NULL;
   m->msg_mem = m->msg = NULL;
 }
 
@@ -85,8 +83,8 @@ static int barrier_first(const fz_model *m) {
 
 /* Consumes n unread bytes (n <= before_barrier); messages emptied by it are
  * gone (a message that was never empty is not a barrier). */
-static void take(fz_model *m, uint8_t *out, size_t n) {
-  memcpy(out, m->buf, n);
+static void take(fz_model *m, const uint8_t **out, size_t n) {
+  *out = m->buf;
   m->buf += n;
   m->len -= n;
   while (m->s->dgram && n > 0) {
@@ -106,10 +104,13 @@ static void pop_empty(fz_model *m) {
   m->nmsg--;
 }
 
-/* Every byte and message of the script enters the buffer at most once, so
- * the arrays, sized for the whole script, only move forward. */
+/* Every byte and message of the script enters the buffer at most once and
+ * in order, so the unread bytes are always the script's bytes from the
+ * first unread one on (no copy), and the message array, sized for the
+ * whole script, only moves forward. */
 static void append(fz_model *m, const uint8_t *p, size_t n) {
-  memcpy(m->buf + m->len, p, n);
+  if (p != m->buf + m->len)
+    abort(); /* the script was read out of order */
   m->len += n;
   if (m->s->dgram)
     m->msg[m->nmsg++] = n;
@@ -125,6 +126,7 @@ static ssize_t fill(fz_model *m) {
   const fz_event *e;
   ssize_t r;
 
+  m->rounds++;
   if (m->ev >= s->nev) {
     r = s->empty_is_eagain ? -EAGAIN : SP_EOF;
   } else {
@@ -172,8 +174,8 @@ static ssize_t fill(fz_model *m) {
   return r;
 }
 
-/* Consumes a line of n bytes into out and returns n. */
-static ssize_t take_line(fz_model *m, uint8_t *out, size_t n) {
+/* Consumes a line of n bytes (*out points at them) and returns n. */
+static ssize_t take_line(fz_model *m, const uint8_t **out, size_t n) {
   take(m, out, n);
   return (ssize_t)n;
 }
@@ -205,7 +207,7 @@ static int gets_take(const fz_model *m, size_t limit, size_t *got) {
 }
 
 /* gets peeks (got bytes so far) and consumes only when it returns. */
-ssize_t fz_model_gets(fz_model *m, uint8_t *out, ssize_t size) {
+ssize_t fz_model_gets(fz_model *m, const uint8_t **out, ssize_t size) {
   size_t limit, got = 0;
   ssize_t r;
 
@@ -253,7 +255,7 @@ static ssize_t getline_scan(const fz_model *m, size_t avail, size_t *scanned) {
   return 0;
 }
 
-ssize_t fz_model_getline(fz_model *m, uint8_t *out) {
+ssize_t fz_model_getline(fz_model *m, const uint8_t **out) {
   size_t scanned = 0;
 
   for (;;) {
@@ -281,7 +283,7 @@ ssize_t fz_model_getline(fz_model *m, uint8_t *out) {
   }
 }
 
-ssize_t fz_model_read(fz_model *m, uint8_t *out, size_t len) {
+ssize_t fz_model_read(fz_model *m, const uint8_t **out, size_t len) {
   if (len == 0) /* rule 8 */
     return -EINVAL;
   if (!fz_model_pending(m)) {
@@ -327,4 +329,12 @@ int fz_model_eof(fz_model *m) {
   if (dead)
     m->eof = 1;
   return dead;
+}
+
+/* The core made read rounds and then failed (-ENOMEM) before returning:
+ * make as many (the same script events, the same chunks, the same EOF and
+ * timeout flags). */
+void fz_model_catch_up(fz_model *m, size_t rounds) {
+  while (m->rounds < rounds)
+    (void)fill(m);
 }

@@ -54,28 +54,31 @@ typedef struct fz_model {
   size_t used; /* stream mode: bytes of that event already delivered */
   size_t chunk;
   size_t line_max;
-  uint8_t *buf; /* unread bytes */
+  const uint8_t *buf; /* unread bytes: a run of the script's bytes */
   size_t len;
   size_t *msg; /* dgram: remaining length of each unread message */
   size_t nmsg;
-  uint8_t *buf_mem; /* the allocations behind buf and msg */
-  size_t *msg_mem;
+  size_t *msg_mem; /* the allocation behind msg */
   int eof;
   int timed_out;
+  size_t rounds; /* read rounds made (fills, or statuses instead) */
 } fz_model;
 
 void fz_model_init(fz_model *m, const fz_script *s, size_t default_chunk);
 void fz_model_free(fz_model *m);
 
 /* The operations, each answering as the reference note says. Results are
- * the core's codes; bytes returned are written to out (which the caller
- * sizes: size for gets, len for read, the whole script for getline). */
-ssize_t fz_model_gets(fz_model *m, uint8_t *out, ssize_t size);
-ssize_t fz_model_getline(fz_model *m, uint8_t *out);
-ssize_t fz_model_read(fz_model *m, uint8_t *out, size_t len);
+ * the core's codes; *out points at the bytes returned (in the script). */
+ssize_t fz_model_gets(fz_model *m, const uint8_t **out, ssize_t size);
+ssize_t fz_model_getline(fz_model *m, const uint8_t **out);
+ssize_t fz_model_read(fz_model *m, const uint8_t **out, size_t len);
 int fz_model_eof(fz_model *m);
 int fz_model_set_chunk(fz_model *m, size_t chunk);
 void fz_model_set_line_max(fz_model *m, size_t max);
+
+/* Makes read rounds until it has made rounds of them: the core made them
+ * before failing with -ENOMEM, which the model never does. */
+void fz_model_catch_up(fz_model *m, size_t rounds);
 
 /* Unread bytes, and whether anything (bytes or an empty message) is. */
 size_t fz_model_buffered(const fz_model *m);

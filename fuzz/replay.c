@@ -15,6 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A target's one-time set-up (libFuzzer calls it before the first
+ * input), if it has one. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
+
 #define REPLAY_MAX_INPUT (16 << 20)
 #define REPLAY_TIMEOUT_S 30 /* per input: a hang is a finding too */
 
@@ -107,6 +111,8 @@ int main(int argc, char **argv) {
     return argc < 2 ? 64 : 0;
   }
   signal(SIGALRM, on_alarm);
+  if (LLVMFuzzerInitialize)
+    LLVMFuzzerInitialize(&argc, &argv);
   for (i = 1; i < argc; i++) {
     struct stat st;
     int n;

@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "iopath.h"
+
 /* ---- transports ----------------------------------------------------- */
 enum sh_create {
   SH_SOCKETPAIR, /* sp_socketpair(): native UNIX, emulated TCP / UDP */
@@ -130,11 +132,13 @@ extern const char *const sh_mode_names[2]; /* process thread */
 struct sh_report {
   int32_t err; /* 0 or a negative errno */
   int32_t pad;
-  int64_t csw;    /* its context switches (voluntary + involuntary) */
-  int64_t msgs;   /* messages received (a sink) */
-  int64_t bytes;  /* bytes received (a sink) */
-  int64_t t_last; /* sh_now_ns() of the last receive */
-  char what[64];  /* which call failed, when err != 0 */
+  int64_t csw;      /* its context switches (voluntary + involuntary) */
+  int64_t msgs;     /* messages received (a sink) */
+  int64_t bytes;    /* bytes received (a sink) */
+  int64_t t_last;   /* sh_now_ns() of the last receive */
+  int64_t syscalls; /* on the message path (sh_syscalls) */
+  char what[64];    /* which call failed, when err != 0 */
+  char how[32];     /* its I/O path's set-up (sh_ioend.how) */
 };
 
 typedef void (*sh_peer_fn)(void *arg, struct sh_report *rep);
@@ -183,6 +187,12 @@ struct sh_run {
   /* Before each message: go on? NULL: count of them. */
   int (*keep_running)(void *ctx);
   void *ctx;
+  enum sh_io io;  /* both ends' I/O path (0: syscall) */
+  unsigned batch; /* messages per send call (io:mmsg, io:uring; 0: 1) */
+  /* results: system calls on the message path, each side's (the peer
+   * counts its own); how the path was set up (sh_ioend.how) */
+  int64_t sys_self, sys_peer;
+  char how[32];
   /* when it failed */
   const char *failed; /* the step: "fork", "send", ..., or "peer" */
   char msg[256];      /* failed == "peer": what sh_peer_finish said */
@@ -218,6 +228,7 @@ struct sh_oneway {
   int64_t t_first, t_sent; /* sh_now_ns(): first send, after the last */
   int64_t dropped;         /* sends the kernel refused (ENOBUFS, may drop) */
   int64_t csw_self;        /* the sender's, while it sent */
+  struct sh_io_stats zc;   /* the sender's zero-copy notifications */
   struct sh_report rep;    /* the receiver's */
 };
 /* 0, or a negative errno and run.failed ("malloc", "pipe2", "fork",

@@ -69,6 +69,7 @@ static int interrupted(int fd, short events) {
   struct pollfd p = {fd, events, 0};
   if (expired)
     return SP_ETIMEDOUT;
+  sh_syscalls++;
   if (poll(&p, 1, 0) > 0)
     return 0;
   return -ECHILD;
@@ -85,7 +86,9 @@ static ssize_t once(const struct sh_transport *t, int fd, char *p, size_t n,
 static int whole(const struct sh_transport *t, int fd, char *p, size_t n,
                  int out) {
   while (n > 0) {
-    ssize_t r = once(t, fd, p, n, out);
+    ssize_t r;
+    sh_syscalls++;
+    r = once(t, fd, p, n, out);
     if (r < 0 && errno == EINTR) {
       int err = interrupted(fd, out ? POLLOUT : POLLIN);
       if (err != 0)

@@ -26,6 +26,7 @@ struct sink {
   int rfd, wfd, done_fd;
   char *buf;  /* cap bytes */
   size_t cap; /* the most one read takes */
+  struct sh_ioend io;
 };
 
 static void got(struct sh_report *rep, ssize_t n) {
@@ -38,43 +39,47 @@ static void got(struct sh_report *rep, ssize_t n) {
  * what is still queued and stop. */
 static int sender_done(const struct sink *a, struct sh_report *rep) {
   struct pollfd p = {a->done_fd, POLLIN, 0};
+  sh_syscalls++;
   if (poll(&p, 1, 0) <= 0)
     return 0;
   for (;;) {
-    ssize_t r = recv(a->rfd, a->buf, a->cap, MSG_DONTWAIT);
+    ssize_t r;
+    sh_syscalls++;
+    r = recv(a->rfd, a->buf, a->cap, MSG_DONTWAIT);
     if (r < 0)
       return 1;
     got(rep, r);
   }
 }
 
-static int receive(const struct sink *a, struct sh_report *rep) {
+/* Receives on the run's I/O path (a plain receiver reads once per
+ * message or 64 KiB chunk) until everything came. */
+static int receive(struct sink *a, struct sh_report *rep) {
   int64_t want = a->run->count * (int64_t)a->run->size;
   while (a->run->t->bytestream ? rep->bytes < want
                                : rep->msgs < a->run->count) {
-    ssize_t r = read(a->rfd, a->buf, a->cap);
-    if (r < 0 && errno == EAGAIN && a->run->t->may_drop) {
+    int64_t m0 = rep->msgs;
+    int err = sh_io_recv(&a->io, &rep->msgs, &rep->bytes);
+    if (err == -EAGAIN && a->run->t->may_drop) {
       if (sender_done(a, rep))
         return 0;
       continue;
     }
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0)
-      return -errno;
-    if (r == 0)
-      return SP_EOF;
-    got(rep, r);
+    if (err != 0)
+      return err;
+    if (rep->msgs > m0)
+      rep->t_last = sh_now_ns();
   }
   return 0;
 }
 
 /* The receiving child. */
 static void sink_run(void *arg, struct sh_report *rep) {
-  const struct sink *a = arg;
-  int64_t c0 = sh_csw_self();
+  struct sink *a = arg;
+  const struct sh_run *r = a->run;
+  int64_t c0 = sh_csw_self(), s0;
   int err = 0;
-  if (a->run->t->may_drop) {
+  if (r->t->may_drop) {
     /* Lost messages never arrive: wake up now and then to look at
      * done_fd. */
     struct timeval tv = {0, QUIET_US};
@@ -82,9 +87,17 @@ static void sink_run(void *arg, struct sh_report *rep) {
       err = -errno;
   }
   if (err == 0)
-    err = sh_send(a->run->t, a->wfd, a->buf, 1); /* ready */
+    err = sh_io_open(&a->io, r->io, r->t, a->rfd, a->wfd, r->batch, a->cap,
+                     SH_IO_RECEIVER,
+                     sh_now_ns() + (int64_t)r->peer_timeout_s * 1000000000);
+  if (err == 0)
+    err = sh_send(r->t, a->wfd, a->buf, 1); /* ready */
+  s0 = sh_syscalls;
   if (err == 0)
     err = receive(a, rep);
+  rep->syscalls = sh_syscalls - s0;
+  snprintf(rep->how, sizeof(rep->how), "%s", a->io.how);
+  sh_io_close(&a->io);
   rep->csw = sh_csw_self() - c0;
   rep->err = err;
   if (err != 0)
@@ -97,34 +110,68 @@ int sh_run_more(const struct sh_run *r, int64_t done) {
   return done < r->count;
 }
 
+/* How many messages the next send call takes: up to a batch, as long
+ * as the run goes on (*more turns 0 once it says stop). */
+static unsigned next_batch(const struct sh_run *r, int64_t sent, int *more) {
+  unsigned batch = r->batch ? r->batch : 1, k = 0;
+  while (*more && k < batch) {
+    *more = sh_run_more(r, sent + k);
+    k += (unsigned)*more;
+  }
+  return k;
+}
+
 /* The sender's loop; 0, or a negative errno and ow->run.failed. */
-static int source(struct sh_oneway *ow, const struct sh_chan *c, char *buf) {
+static int source(struct sh_oneway *ow, struct sh_ioend *io, char *buf) {
   const struct sh_transport *t = ow->run.t;
-  int64_t sent = 0;
-  int err = sh_recv(t, c->rfd[0], buf, 1); /* the sink is ready */
+  int64_t sent = 0, s0;
+  int more = 1;
+  int err = sh_recv(t, io->rfd, buf, 1); /* the sink is ready */
   if (err != 0) {
     ow->run.failed = "waiting for the receiver";
     return err;
   }
   ow->csw_self = sh_csw_self();
+  s0 = sh_syscalls;
   ow->t_first = sh_now_ns();
-  while (sh_run_more(&ow->run, sent)) {
-    err = sh_send(t, c->wfd[0], buf, ow->run.size);
-    sent++;
-    if (err == -ENOBUFS && t->may_drop) {
-      ow->dropped++; /* the kernel dropped it at the sender: loss too */
-      err = 0;
-    }
+  while (err == 0) {
+    unsigned k = next_batch(&ow->run, sent, &more);
+    if (k == 0)
+      break;
+    /* Drops at the sender (ENOBUFS, may drop) are counted: loss too. */
+    err = sh_io_send(io, buf, ow->run.size, k, &ow->dropped);
+    sent += k;
     if (err == 0 && sh_deadline_passed())
       err = SP_ETIMEDOUT;
-    if (err != 0) {
-      ow->run.failed = "send";
-      return err;
-    }
+  }
+  /* Zero-copy: the buffer is the sender's again only when the kernel
+   * says so. */
+  if (err == 0)
+    err = sh_io_flush(io);
+  if (err != 0) {
+    ow->run.failed = "send";
+    return err;
   }
   ow->t_sent = sh_now_ns();
+  ow->run.sys_self = sh_syscalls - s0;
   ow->csw_self = sh_csw_self() - ow->csw_self;
+  ow->zc = io->zc;
   return 0;
+}
+
+/* The sender's end on the run's I/O path, made after the sink started
+ * (a ring is never inherited), then its loop. */
+static int send_all(struct sh_oneway *ow, const struct sh_chan *c, char *buf) {
+  struct sh_ioend io;
+  int err = sh_io_open(&io, ow->run.io, ow->run.t, c->rfd[0], c->wfd[0],
+                       ow->run.batch, ow->run.size, SH_IO_SENDER, 0);
+  if (err != 0) {
+    ow->run.failed = "io set-up";
+    return err;
+  }
+  err = source(ow, &io, buf);
+  sh_io_close(&io);
+  return err;
 }
 
 /* Starts the sink on end 1 of c; the caller keeps done[1]. */
@@ -149,11 +196,15 @@ static int start_sink(struct sh_oneway *ow, struct sh_chan *c,
 
 int sh_oneway_run(struct sh_oneway *ow, struct sh_chan *c) {
   struct sh_peer peer;
-  struct sink sk = {&ow->run, -1, -1, -1, NULL, 0};
+  struct sink sk;
   int done[2] = {-1, -1};
   int err;
+  memset(&sk, 0, sizeof(sk));
+  sk.run = &ow->run;
   ow->run.failed = NULL;
   ow->run.msg[0] = '\0';
+  ow->run.sys_self = ow->run.sys_peer = 0;
+  memset(&ow->zc, 0, sizeof(ow->zc));
   ow->dropped = ow->csw_self = ow->t_first = ow->t_sent = 0;
   memset(&ow->rep, 0, sizeof(ow->rep));
   /* A byte-stream receiver reads up to 64 KiB at a time, like a reader
@@ -173,7 +224,7 @@ int sh_oneway_run(struct sh_oneway *ow, struct sh_chan *c) {
   err = start_sink(ow, c, &peer, &sk, done);
   if (err != 0)
     goto out;
-  err = source(ow, c, sk.buf);
+  err = send_all(ow, c, sk.buf);
   close(done[1]); /* tells a sink that may lose messages: the sender is done */
   done[1] = -1;
   if (sh_peer_finish(&peer, err != 0, &ow->rep, ow->run.msg,
@@ -181,6 +232,8 @@ int sh_oneway_run(struct sh_oneway *ow, struct sh_chan *c) {
     ow->run.failed = "peer";
     err = -ECHILD;
   }
+  ow->run.sys_peer = ow->rep.syscalls;
+  snprintf(ow->run.how, sizeof(ow->run.how), "%s", ow->rep.how);
 out:
   for (int i = 0; i < 2; i++)
     if (done[i] >= 0)

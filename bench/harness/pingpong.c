@@ -6,6 +6,7 @@
  * own context switches over the round trips only.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -29,19 +30,45 @@ static void hang(void) {
     pause(); /* a cancellation point; a child dies by alarm or SIGKILL */
 }
 
+/* A thread peer cancelled in a wait still closes its ring. */
+static void close_io(void *io) {
+  sh_io_close(io);
+}
+
+/* Says it is ready and takes the first message, then answers each and
+ * takes the next: one hop each (one io_uring_enter with io:uring). */
+static int echo_loop(const struct sh_pingpong *pp, struct sh_ioend *io,
+                     char *buf) {
+  const struct sh_run *r = &pp->run;
+  int err = sh_io_xfer(io, buf, 1, buf, r->count > 0 ? r->size : 0);
+  for (int64_t i = 0; err == 0 && i < r->count; i++) {
+    if (i == pp->hang_after)
+      hang();
+    err = sh_io_xfer(io, buf, r->size, buf, i + 1 < r->count ? r->size : 0);
+  }
+  return err;
+}
+
 /* The peer: says it is ready, then echoes count messages. */
 static void echo(void *arg, struct sh_report *rep) {
   struct echo *e = arg;
   const struct sh_pingpong *pp = e->pp;
-  int64_t c0 = csw_of(pp->mode);
-  int err = sh_send(pp->run.t, e->wfd, e->buf, 1);
-  for (int64_t i = 0; err == 0 && i < pp->run.count; i++) {
-    if (i == pp->hang_after)
-      hang();
-    err = sh_recv(pp->run.t, e->rfd, e->buf, pp->run.size);
-    if (err == 0)
-      err = sh_send(pp->run.t, e->wfd, e->buf, pp->run.size);
+  const struct sh_run *r = &pp->run;
+  int64_t c0 = csw_of(pp->mode), s0;
+  struct sh_ioend io;
+  int err =
+      sh_io_open(&io, r->io, r->t, e->rfd, e->wfd, 1, r->size, SH_IO_PINGPONG,
+                 sh_now_ns() + (int64_t)r->peer_timeout_s * 1000000000);
+  if (err != 0) {
+    rep->err = err;
+    snprintf(rep->what, sizeof(rep->what), "io:%s set-up", sh_io_names[r->io]);
+    return;
   }
+  pthread_cleanup_push(close_io, &io);
+  s0 = sh_syscalls;
+  err = echo_loop(pp, &io, e->buf);
+  rep->syscalls = sh_syscalls - s0;
+  pthread_cleanup_pop(1);
   rep->csw = csw_of(pp->mode) - c0;
   rep->err = err;
   if (err != 0)
@@ -49,21 +76,19 @@ static void echo(void *arg, struct sh_report *rep) {
 }
 
 /* The timed loop; 0, or a negative errno and pp->run.failed. */
-static int loop(struct sh_pingpong *pp, const struct sh_chan *c, char *buf) {
-  int rfd = c->rfd[0], wfd = c->wfd[0];
-  int64_t c0, start;
-  int err = sh_recv(pp->run.t, rfd, buf, 1); /* the peer is ready */
+static int loop(struct sh_pingpong *pp, struct sh_ioend *io, char *buf) {
+  int64_t c0, s0, start;
+  int err = sh_recv(pp->run.t, io->rfd, buf, 1); /* the peer is ready */
   if (err != 0) {
     pp->run.failed = "waiting for the peer";
     return err;
   }
   c0 = csw_of(pp->mode);
+  s0 = sh_syscalls;
   start = sh_now_ns();
   while (sh_run_more(&pp->run, pp->done)) {
     int64_t t0 = sh_now_ns(), ns;
-    err = sh_send(pp->run.t, wfd, buf, pp->run.size);
-    if (err == 0)
-      err = sh_recv(pp->run.t, rfd, buf, pp->run.size);
+    err = sh_io_xfer(io, buf, pp->run.size, buf, pp->run.size);
     ns = sh_now_ns() - t0;
     if (err == 0 && sh_deadline_passed())
       err = SP_ETIMEDOUT;
@@ -77,7 +102,25 @@ static int loop(struct sh_pingpong *pp, const struct sh_chan *c, char *buf) {
   }
   pp->elapsed_ns = sh_now_ns() - start;
   pp->csw_self = csw_of(pp->mode) - c0;
+  pp->run.sys_self = sh_syscalls - s0;
   return 0;
+}
+
+/* The caller's end on the run's I/O path, made after the peer started
+ * (a ring is never inherited), then the timed loop. */
+static int run_loop(struct sh_pingpong *pp, const struct sh_chan *c,
+                    char *buf) {
+  struct sh_ioend io;
+  int err = sh_io_open(&io, pp->run.io, pp->run.t, c->rfd[0], c->wfd[0], 1,
+                       pp->run.size, SH_IO_PINGPONG, 0);
+  if (err != 0) {
+    pp->run.failed = "io set-up";
+    return err;
+  }
+  err = loop(pp, &io, buf);
+  snprintf(pp->run.how, sizeof(pp->run.how), "%s", io.how);
+  sh_io_close(&io);
+  return err;
 }
 
 int sh_pingpong_run(struct sh_pingpong *pp, struct sh_chan *c) {
@@ -88,6 +131,8 @@ int sh_pingpong_run(struct sh_pingpong *pp, struct sh_chan *c) {
   char *buf = calloc(2, pp->run.size);
   int err;
   pp->done = pp->elapsed_ns = pp->csw_self = pp->csw_peer = 0;
+  pp->run.sys_self = pp->run.sys_peer = 0;
+  pp->run.how[0] = '\0';
   pp->run.failed = NULL;
   pp->run.msg[0] = '\0';
   if (!buf) {
@@ -104,13 +149,14 @@ int sh_pingpong_run(struct sh_pingpong *pp, struct sh_chan *c) {
   }
   if (pp->mode == SH_PROCESS)
     sh_chan_close_end(c, 1);
-  err = loop(pp, c, buf);
+  err = run_loop(pp, c, buf);
   if (sh_peer_finish(&peer, err != 0, &rep, pp->run.msg, sizeof(pp->run.msg)) !=
       0) {
     pp->run.failed = "peer";
     err = -ECHILD;
   }
   pp->csw_peer = rep.csw;
+  pp->run.sys_peer = rep.syscalls;
   free(buf);
   return err;
 }

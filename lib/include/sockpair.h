@@ -219,6 +219,10 @@ typedef struct sp_stream sp_stream;
  *   (blocking mode is then emulated with poll and the timeout, like libuv
  *   does for pipes) and switched back at close; note that the flag lives
  *   in the open file description, shared with dup()s and forked copies.
+ *   A socket's SO_RCVTIMEO is the stream's timeout once a blocking read
+ *   has had to wait (see the differences above); fd gets its own value
+ *   back at close. Changing it on sp_stream_fd() meanwhile changes how
+ *   long a read may wait.
  * Returns 0 and *out, or -EINVAL (out NULL), -EBADF, -ENOMEM, -errno; on
  * error fd is left open and untouched.
  */
@@ -241,9 +245,10 @@ SP_EXTERN int sp_pair(int domain, int type, int protocol, sp_stream *pair[2]);
  *   len == 0 sends an empty datagram. On a byte stream len == 0 returns 0
  *   and does nothing. buf may be NULL only when len is 0.
  *   A closed peer: -EPIPE, never SIGPIPE (MSG_NOSIGNAL on sockets; on
- *   pipes SIGPIPE is blocked in the calling thread around write(2) and the
- *   one it raised is consumed, as libpq does; the process's disposition is
- *   never changed). A UNIX DGRAM peer's close: -ECONNREFUSED.
+ *   pipes, unless the process ignores SIGPIPE, it is blocked in the
+ *   calling thread around write(2) and the one it raised is consumed, as
+ *   libpq does; the process's disposition is never changed). A UNIX DGRAM
+ *   peer's close: -ECONNREFUSED.
  *   An error after some bytes went out returns the count; the next call
  *   reports the error. -EINVAL: buf NULL with len > 0, len > SSIZE_MAX.
  */
@@ -251,8 +256,8 @@ SP_EXTERN ssize_t sp_stream_write(sp_stream *s, const void *buf, size_t len);
 
 /*
  * sp_stream_read(s, buf, len): fread. If anything is buffered, returns
- * min(len, buffered) at once; otherwise ONE read round (recv first, poll
- * only on EAGAIN, up to the timeout) then the same; never loops to fill
+ * min(len, buffered) at once; otherwise ONE read round (one recv that
+ * waits up to the timeout, see above) then the same; never loops to fill
  * len. DGRAM/SEQPACKET: returns bytes of one datagram only; a datagram
  * longer than len is not lost: the rest stays buffered and is what the next
  * read returns; a zero-length datagram returns 0.

@@ -31,11 +31,14 @@ extern "C" {
   XX(POLL, poll)                                                               \
   XX(CLOSE, close)                                                             \
   XX(RECV, recv)                                                               \
+  XX(RECV_WAIT, recv_wait)                                                     \
   XX(SEND, send)                                                               \
+  XX(SEND_WAIT, send_wait)                                                     \
   XX(READ, read)                                                               \
   XX(WRITE, write)                                                             \
   XX(SHUTDOWN, shutdown)                                                       \
   XX(IOCTL, ioctl)                                                             \
+  XX(SIGACTION, sigaction)                                                     \
   XX(MALLOC, malloc)                                                           \
   XX(REALLOC, realloc)
 
@@ -51,7 +54,10 @@ typedef enum sp_call {
  * the call run, or an errno value to make it fail with that errno. For
  * RECV, SEND, READ and WRITE, *len is the byte count about to be asked and
  * may be lowered (to >= 1) to force a short transfer; for other calls len
- * is NULL.
+ * is NULL. RECV_WAIT and SEND_WAIT are a recv and a send that may wait in
+ * the kernel (bounded by SO_RCVTIMEO / SO_SNDTIMEO), with the same len
+ * rule: a hook that stands in for the peer acts before them as before a
+ * POLL.
  */
 typedef int (*sp_fault_hook)(void *ctx, sp_call call, size_t *len);
 
@@ -59,6 +65,20 @@ typedef int (*sp_fault_hook)(void *ctx, sp_call call, size_t *len);
 void sp_fault_set_hook(sp_fault_hook hook, void *ctx);
 /* "socket", "accept4", ... */
 const char *sp_fault_call_name(sp_call call);
+
+/*
+ * The errnos each call can really return on a valid socket of ours (from
+ * the man pages and the kernel), for the tests and fuzzers that inject
+ * faults: *errs points at n of them (n <= SP_FAULT_MAX_ERRNOS), n is
+ * returned. Calls that cannot fail on a valid socket (getsockopt
+ * SO_ERROR, fcntl F_GETFL) still get one, to walk their error paths.
+ * sp_fault_hard_errno() is the first that is neither EINTR nor EAGAIN:
+ * the one a persistent fault uses (a persistent EINTR would be retried
+ * for ever).
+ */
+#define SP_FAULT_MAX_ERRNOS 8
+int sp_fault_errnos(sp_call call, const int **errs);
+int sp_fault_hard_errno(sp_call call);
 
 /* Used by sys.h. */
 int sp__fault_hit(sp_call call, size_t *len);

@@ -17,16 +17,32 @@ static int connect_to(int fd, const sp__addr *to) {
   return 0;
 }
 
+/* EAGAIN alone does not prove the queue empty (a recv can fail
+ * spuriously, as the fault seam makes it do): it is empty when a poll that
+ * does not wait finds nothing to read either. */
+static int queue_empty(int fd) {
+  int r = sp__poll_one(fd, POLLIN, 0);
+
+  if (r < 0)
+    return r;
+  return !(r & POLLIN);
+}
+
 static int drain_strangers(int fd) {
   char byte;
 
   for (;;) {
     ssize_t n = sp__sys_recv(fd, &byte, sizeof(byte), MSG_DONTWAIT);
+    int empty;
 
     if (n >= 0)
       continue;
-    if (errno == EAGAIN)
-      return 0;
+    if (errno == EAGAIN) {
+      empty = queue_empty(fd);
+      if (empty)
+        return empty < 0 ? empty : 0;
+      continue;
+    }
     /* A queued ICMP error from a stranger's traffic is consumed too. */
     if (errno != EINTR && errno != ECONNREFUSED)
       return -errno;

@@ -160,6 +160,7 @@ int sp_stream_close(sp_stream *s) {
    * mode back (best effort: we are closing anyway). */
   if (s->restore_block)
     (void)sp__set_nonblock(s->fd, 0);
+  sp__stream_io_restore(s);
   /* Never retried: the descriptor is gone even on EINTR (see fd.c). */
   if (sp__sys_close(s->fd) && errno != EINTR)
     err = -errno;

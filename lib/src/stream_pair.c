@@ -1,5 +1,5 @@
 /* sp_pair(): sp_socketpair() with a stream on each end. */
-#include "internal.h"
+#include "stream_internal.h"
 
 int sp_pair(int domain, int type, int protocol, sp_stream *pair[2]) {
   sp_stream *a = NULL;
@@ -17,6 +17,8 @@ int sp_pair(int domain, int type, int protocol, sp_stream *pair[2]) {
     err = sp_stream_open(fds[1], &b);
   if (err)
     goto fail;
+  sp__stream_io_owned(a);
+  sp__stream_io_owned(b);
   pair[0] = a;
   pair[1] = b;
   return 0;

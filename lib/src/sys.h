@@ -129,9 +129,27 @@ static inline ssize_t sp__sys_recv(int fd, void *buf, size_t len, int flags) {
   return recv(fd, buf, len, flags);
 }
 
+/* A recv without MSG_DONTWAIT on a blocking socket: it waits in the kernel,
+ * bounded by the SO_RCVTIMEO the stream armed (stream_io.c). Its own fault
+ * point (as sp__sys_send_wait), so that a test can tell it from a call that
+ * never waits. */
+static inline ssize_t sp__sys_recv_wait(int fd, void *buf, size_t len,
+                                        int flags) {
+  SP__FAULT(RECV_WAIT, &len);
+  return recv(fd, buf, len, flags);
+}
+
 static inline ssize_t sp__sys_send(int fd, const void *buf, size_t len,
                                    int flags) {
   SP__FAULT(SEND, &len);
+  return send(fd, buf, len, flags);
+}
+
+/* A send without MSG_DONTWAIT on a blocking socket: it waits in the kernel,
+ * bounded by the SO_SNDTIMEO the stream armed (stream_io.c). */
+static inline ssize_t sp__sys_send_wait(int fd, const void *buf, size_t len,
+                                        int flags) {
+  SP__FAULT(SEND_WAIT, &len);
   return send(fd, buf, len, flags);
 }
 
@@ -153,6 +171,14 @@ static inline int sp__sys_shutdown(int fd, int how) {
 static inline int sp__sys_ioctl_int(int fd, unsigned long req, int *val) {
   SP__FAULT(IOCTL, NULL);
   return ioctl(fd, req, val);
+}
+
+/* SIGPIPE's disposition, asked before a pipe write (stream_io.c). It cannot
+ * fail with valid arguments; the fault point walks the fallback (the
+ * signal-mask calls below). */
+static inline int sp__sys_sigaction_get(int sig, struct sigaction *old) {
+  SP__FAULT(SIGACTION, NULL);
+  return sigaction(sig, NULL, old);
 }
 
 /* Signal-mask calls for SIGPIPE-safe writes to pipes (stream_io.c). They

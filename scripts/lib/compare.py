@@ -17,6 +17,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare_text as T  # noqa: E402
+import drift as D  # noqa: E402
 import html_report  # noqa: E402
 import results as R  # noqa: E402
 import verdict as V  # noqa: E402
@@ -274,9 +275,11 @@ def _skip_note(label, name, errors):
 def build_benchmarks(a, b, args, timing_ok):
     sa, sb = R.samples(a.runs), R.samples(b.runs)
     flt = re.compile(args.filter) if args.filter else None
-    names = [n for n in sa if n in sb and (flt is None or flt.search(n))]
-    only = {"A": [n for n in sa if n not in sb],
-            "B": [n for n in sb if n not in sa]}
+    # The canaries are the drift (drift.py), not benchmarks to judge.
+    names = [n for n in sa if n in sb and not D.is_canary(n) and
+             (flt is None or flt.search(n))]
+    only = {"A": [n for n in sa if n not in sb and not D.is_canary(n)],
+            "B": [n for n in sb if n not in sa and not D.is_canary(n)]}
     benches, errors = [], []
     for n in names:
         for label, s in (("A", sa[n]), ("B", sb[n])):
@@ -298,6 +301,21 @@ def _geomean(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs))
 
 
+def _counts(rows, without_band=False):
+    """Verdicts of rows; "drift": how many inconclusive ones are so because
+    of the drift band.  without_band: as they would be without it."""
+    counts = {v: 0 for v in VERDICTS}
+    counts["drift"] = 0
+    for r in rows:
+        v = r["verdict"]
+        if r["drift"] and without_band:
+            v = r["without_band"]["verdict"]
+        elif r["drift"]:
+            counts["drift"] += 1
+        counts[v] = counts.get(v, 0) + 1
+    return counts
+
+
 def family_summaries(benches):
     fams = {}
     for bm in benches:
@@ -308,11 +326,9 @@ def family_summaries(benches):
         metrics = [r["metric"] for r in prim]
         metric = max(set(metrics), key=metrics.count) if metrics else "time"
         use = [r for r in prim if r["metric"] == metric and r["ratio"]]
-        counts = {v: 0 for v in VERDICTS}
-        for r in prim:
-            counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
         out.append({"name": name, "metric": metric, "benchmarks": len(bms),
-                    "counts": counts,
+                    "counts": _counts(prim),
+                    "counts_without_band": _counts(prim, True),
                     "geomean": {"a": _geomean(r["a"]["median"] for r in use),
                                 "b": _geomean(r["b"]["median"] for r in use),
                                 "ratio": _geomean(r["ratio"] for r in use),
@@ -320,36 +336,48 @@ def family_summaries(benches):
     return out
 
 
-def overall(benches, families):
-    counts = {v: 0 for v in VERDICTS}
-    for f in families:
-        for k, v in f["counts"].items():
-            counts[k] = counts.get(k, 0) + v
+def overall(benches):
+    prim = [bm["primary"] for bm in benches if bm["primary"]]
     times = [r["ratio"] for bm in benches for r in bm["rows"]
              if r["metric"] == "time" and r["ratio"]]
     unstable = {label: sum(1 for bm in benches if bm["primary"] and
                            bm["primary"][label.lower()]["unstable"])
                 for label in ("A", "B")}
-    return {"benchmarks": len(benches), "counts": counts,
+    return {"benchmarks": len(benches), "counts": _counts(prim),
+            "counts_without_band": _counts(prim, True),
             "time_geomean_ratio": _geomean(times), "time_n": len(times),
             "unstable": unstable}
+
+
+def _regressions(benches, without_band=False):
+    out = []
+    for bm in benches:
+        for r in bm["rows"]:
+            reg = r["regression"]
+            if without_band and r["drift"]:
+                reg = r["without_band"]["regression"]
+            if reg:
+                out.append({"name": bm["name"], "metric": r["metric"],
+                            "a_median": r["a"]["median"],
+                            "b_median": r["b"]["median"], "ratio": r["ratio"],
+                            "p": r["p"], "q": r["q"]})
+    return out
 
 
 def build_report(a, b, args, env, timing_note):
     timing_ok = timing_note is None or args.force
     benches, only, errors = build_benchmarks(a, b, args, timing_ok)
     rows = [r for bm in benches for r in bm["rows"]]
+    drift = D.analyse(a, b, not args.no_drift_band) if timing_ok else None
     V.benjamini_hochberg(rows)
     for r in rows:
-        V.decide(r, args.alpha, args.threshold / 100.0)
+        V.decide(r, args.alpha, args.threshold / 100.0,
+                 D.band_log(drift, r["metric"]))
     for bm in benches:
         bm["primary"] = primary_of(bm["name"], bm["rows"])
         bm["verdict"] = bm["primary"]["verdict"] if bm["primary"] else ""
     families = family_summaries(benches)
-    regressions = [{"name": bm["name"], "metric": r["metric"],
-                    "a_median": r["a"]["median"], "b_median": r["b"]["median"],
-                    "ratio": r["ratio"], "p": r["p"], "q": r["q"]}
-                   for bm in benches for r in bm["rows"] if r["regression"]]
+    regressions = _regressions(benches)
     return {
         "schema": 1, "alpha": args.alpha, "threshold_pct": args.threshold,
         "unstable_cv_pct": R.UNSTABLE_CV * 100.0,
@@ -359,9 +387,11 @@ def build_report(a, b, args, env, timing_note):
               "matrices": len(b.matrices)},
         "timing_compared": timing_ok, "timing_note": timing_note,
         "environment": env, "matrix": compare_matrices(a, b),
-        "families": families, "overall": overall(benches, families),
+        "drift": drift,
+        "families": families, "overall": overall(benches),
         "benchmarks": benches, "only_in": only, "errors": errors,
         "rows_judged": len(rows), "regressions": regressions,
+        "regressions_without_band": _regressions(benches, True),
         "exit_status": EX_REGRESSION if regressions else 0,
     }
 
@@ -499,6 +529,7 @@ def parse_args(argv):
     p.add_argument("--rows", type=int, default=None)
     p.add_argument("--json", dest="json_out", default=None)
     p.add_argument("--html", dest="html_out", default=None)
+    p.add_argument("--no-drift-band", action="store_true")
     args = p.parse_args(argv)
     if args.threshold < 0 or not 0 < args.alpha < 1:
         p.error("--threshold must be >= 0 and --alpha in (0, 1)")

@@ -1,6 +1,8 @@
 """scripts/compare's text and Markdown views of a report (compare.py)."""
 import math
 
+import drift as D
+
 SCREEN = 80       # the default view fits this many lines (two default runs)
 MIN_ROWS = 2      # rows per family however little room there is
 NAME_WIDTH = 46
@@ -70,7 +72,11 @@ def unstable_sides(row):
 
 def fmt_verdict(row):
     v = row["verdict"]
-    if v == "inconclusive" and row["reps_needed"]:
+    if row["drift"]:
+        wb = row["without_band"]
+        v += " (drift; without the band: %s)" % (
+            "REGRESSION" if wb["regression"] else wb["verdict"])
+    elif v == "inconclusive" and row["reps_needed"]:
         v += ": needs n=%d" % row["reps_needed"]
     if row["regression"]:
         v = "REGRESSION (worse)"
@@ -135,6 +141,7 @@ def head_lines(report):
                    "; ".join("%s %.2f-%.2f" % (k, lo, hi)
                              for k, (lo, hi) in sorted(env["load"].items())))
     out += ["warning: " + w for w in env["warnings"]]
+    out += D.lines(report.get("drift"), report["threshold_pct"])
     return out + _timing_lines(report) + _matrix_lines(report["matrix"])
 
 
@@ -166,20 +173,43 @@ def _error_lines(report):
     return out
 
 
-def _counts(c):
-    return ", ".join("%s %d" % (k, c.get(k, 0))
-                     for k in ("worse", "better", "same", "inconclusive"))
+def counts_text(c):
+    out = ", ".join("%s %d" % (k, c.get(k, 0))
+                    for k in ("worse", "better", "same", "inconclusive"))
+    return out + (" (drift %d)" % c["drift"] if c.get("drift") else "")
+
+
+def _band_lines(report):
+    """What the drift band changed: the counts without it, and (kernels
+    apart) the regressions it holds back."""
+    o, drift = report["overall"], report.get("drift") or {}
+    if not o["counts"].get("drift"):
+        return []
+    out = ["without the drift band: %s (--no-drift-band)"
+           % counts_text(o["counts_without_band"])]
+    held = [r for r in report["regressions_without_band"]
+            if (r["name"], r["metric"]) not in {
+                (x["name"], x["metric"]) for x in report["regressions"]}]
+    if drift.get("kernels_differ"):
+        out += ["without the band also REGRESSION: %s: %s %s -> %s" % (
+            r["name"], r["metric"], fmt_val(r["metric"], r["a_median"]),
+            fmt_val(r["metric"], r["b_median"])) for r in held[:10]]
+    elif held:
+        out[0] += "; %d more regression(s) without it" % len(
+            {r["name"] for r in held})
+    return out
 
 
 def foot_lines(report):
     o = report["overall"]
     out = _error_lines(report)
-    line = "overall: %d benchmarks — %s" % (o["benchmarks"], _counts(
+    line = "overall: %d benchmarks — %s" % (o["benchmarks"], counts_text(
         o["counts"]))
     if o["time_geomean_ratio"]:
         line += "; geomean of time B/A %+.1f%% over %d" % (
             100.0 * (o["time_geomean_ratio"] - 1.0), o["time_n"])
     out.append(line)
+    out += _band_lines(report)
     out.append("unstable repetitions (CV > %.0f %% or bimodal): A %d, B %d "
                "benchmark(s) (marked · unstable; --all says why)"
                % (report["unstable_cv_pct"], o["unstable"]["A"],
@@ -206,7 +236,8 @@ def legend_lines(report):
                 report["alpha"], report["rows_judged"],
                 report["threshold_pct"]),
             "inconclusive: it could have been missed (needs n=: repetitions "
-            "per side that would see it)."]
+            "per side that would see it), or (drift) the change is within "
+            "the drift band."]
 
 
 # ---- the family tables ------------------------------------------------------
@@ -252,7 +283,7 @@ def _geo_cells(fam):
 
 def family_title(fam):
     return "%s — %d benchmark(s): %s (%s)" % (
-        fam["name"], fam["benchmarks"], _counts(fam["counts"]),
+        fam["name"], fam["benchmarks"], counts_text(fam["counts"]),
         METRIC_LABEL.get(fam["metric"], fam["metric"]))
 
 

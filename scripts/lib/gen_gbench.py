@@ -2,19 +2,22 @@
 
 gen_gbench.py OUT --seed S [--scale F] [--reps N] [--env ENV_JSON]
   [--vm ACCEL] [--ctx C] [--sysctl KEY=VALUE] [--suite NAME]
-  [--from RUN.json] [--shift REGEX=F]... [--scaling] [--break KIND]
+  [--from RUN.json] [--shift REGEX=F]... [--scaling] [--canaries]
+  [--break KIND]
 
 Synthetic (default): three benchmarks, each N repetitions of real_time ~
 base * scale * (1 + 5 % gaussian noise), with counters p50/p99 (scaled too),
 bytes_per_second (inversely scaled) and ctx_switches_per_rt (= C, default
 2.0).  --scaling adds BM_Messaging (groups 1-8) and BM_Pairs (pairs 1-32)
-families, scaled the same way.
+families, scaled the same way.  --canaries adds the canaries of
+sockpair-bench --sp_canaries (BM_Canary/<syscall|memcpy|pipe-pingpong>
+/at:<start|mid|end>, 5 repetitions each), scaled the same way.
 
 --from RUN.json: every benchmark of a real run instead, each repetition
 drawn (with the seed) from that benchmark's own repetitions: the same
-names, counters and spread as the real run.  --shift REGEX=F multiplies
-the times and the *_us counters of the benchmarks whose name matches by F
-and divides their rates by F (F > 1: slower).
+names, counters and spread as the real run.  --shift REGEX=F (synthetic or
+--from) multiplies the times and the *_us counters of the benchmarks whose
+name matches by F and divides their rates by F (F > 1: slower).
 
 --break KIND writes a broken file instead: malformed (cut JSON), not-gb
 (JSON without "benchmarks"), no-cpu-time, nan (a NaN real_time), empty (no
@@ -29,6 +32,9 @@ import re
 BENCHES = [("BM_PingPong/unix-stream/64/manual_time", 23000.0),
            ("BM_PingPong/pipe/64/manual_time", 14000.0),
            ("BM_Stream/tcp4/65536/manual_time", 40000.0)]
+CANARIES = [("BM_Canary/syscall/at:%s", 300.0),
+            ("BM_Canary/memcpy/at:%s/bytes:65536", 2000.0),
+            ("BM_Canary/pipe-pingpong/at:%s/bytes:64/manual_time", 14000.0)]
 SCALING = [("BM_Messaging/%s/process/groups:%d/manual_time", (1, 2, 4, 8)),
            ("BM_Pairs/%s/process/pairs:%d/manual_time", (1, 2, 4, 8, 32))]
 
@@ -48,6 +54,34 @@ def synthetic(a, rng):
                 "p99": 4 * t / 1000.0 * (1 + 0.3 * rng.random()),
                 "bytes_per_second": 64e9 / t, "ctx_switches_per_rt": a.ctx,
             })
+    return entries
+
+
+def canaries(a, rng):
+    """The canaries at the three positions, 5 repetitions each, 5 % noise."""
+    entries = []
+    for pos in ("start", "mid", "end"):
+        for fam, (pattern, base) in enumerate(CANARIES):
+            name = pattern % pos
+            for i in range(5):
+                t = base * a.scale * (1.0 + 0.05 * rng.gauss(0.0, 1.0))
+                entries.append({
+                    "name": name, "run_name": name, "family_index": 20 + fam,
+                    "per_family_instance_index": 0, "run_type": "iteration",
+                    "repetitions": 5, "repetition_index": i, "threads": 1,
+                    "iterations": 1000, "real_time": t, "cpu_time": t,
+                    "time_unit": "ns"})
+    return entries
+
+
+def shifted(entries, shift):
+    """--shift REGEX=F applied to synthetic entries."""
+    shifts = [(re.compile(k), float(v)) for k, v in
+              (x.split("=", 1) for x in shift)]
+    for e in entries:
+        for rx, v in shifts:
+            if rx.search(e["name"]):
+                scale_entry(e, v)
     return entries
 
 
@@ -103,7 +137,8 @@ def scale_entry(e, f):
     for k, v in list(e.items()):
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             continue
-        if k in ("real_time", "cpu_time") or k.endswith("_us"):
+        if k in ("real_time", "cpu_time") or k.endswith("_us") or \
+                re.match(r"p\d+$", k):
             e[k] = v * f
         elif k.endswith("_per_second"):
             e[k] = v / f
@@ -141,6 +176,7 @@ def main():
     p.add_argument("--from", dest="source")
     p.add_argument("--shift", action="append", default=[])
     p.add_argument("--scaling", action="store_true")
+    p.add_argument("--canaries", action="store_true")
     p.add_argument("--break", dest="brk", choices=[
         "malformed", "not-gb", "no-cpu-time", "nan", "empty", "no-name"])
     a = p.parse_args()
@@ -154,6 +190,8 @@ def main():
         ctx, entries = resampled(a, rng)
     else:
         entries = synthetic(a, rng) + (scaling(a, rng) if a.scaling else [])
+        entries += canaries(a, rng) if a.canaries else []
+        entries = shifted(entries, a.shift)
     if a.suite:
         ctx["suite"] = a.suite
     if a.env:

@@ -12,6 +12,7 @@ import math
 import re
 
 import compare_text as T
+import drift as D
 import results as R
 
 COLOURS = {"worse": "#c0392b", "better": "#1e8449", "same": "#7f8c8d",
@@ -134,15 +135,22 @@ def _forest_row(bm, y, x, label_w, width):
     out.append('<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s"/>'
                % (cx, y, colour))
     note = T.fmt_delta(r) if r["verdict"] in ("worse", "better") else \
-        r["verdict"]
+        r["verdict"] + (" (drift)" if r["drift"] else "")
     out.append(_text(width - 4, y + 4, note, 10, "end", colour))
     return out
 
 
-def _forest_axis(x, top, bottom, threshold):
+def _forest_axis(x, top, bottom, threshold, drift_log):
     band = (x(1.0 / (1.0 + threshold)), x(1.0 + threshold))
     out = ['<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="#eef3f7"/>'
            % (band[0], top, band[1] - band[0], bottom - top)]
+    if drift_log:
+        lo, hi = (x(max(math.exp(-drift_log), x.lo)),
+                  x(min(math.exp(drift_log), x.hi)))
+        out.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" '
+                   'fill="#d68910" fill-opacity="0.12" stroke="#d68910" '
+                   'stroke-dasharray="4,3"/>' % (lo, top, hi - lo,
+                                                 bottom - top))
     for t in (0.125, 0.25, 0.5, 0.67, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0,
               4.0, 8.0):
         if x.lo <= t <= x.hi:
@@ -151,6 +159,12 @@ def _forest_axis(x, top, bottom, threshold):
             out.append(_text(x(t), top - 4, "%g" % t, 10, "middle"))
             out.append(_text(x(t), bottom + 12, "%g" % t, 10, "middle"))
     return out
+
+
+def _forest_metric(report):
+    """The metric most families plot (their drift band is drawn)."""
+    ms = [f["metric"] for f in report["families"]]
+    return max(set(ms), key=ms.count) if ms else "time"
 
 
 def forest_range(benches, threshold):
@@ -191,7 +205,9 @@ def forest(report):
             body += _forest_row(bm, y, x, label_w, width)
             y += row_h
     bottom = y + 4
-    axis = _forest_axis(x, top, bottom, report["threshold_pct"] / 100.0)
+    axis = _forest_axis(x, top, bottom, report["threshold_pct"] / 100.0,
+                        D.band_log(report.get("drift"),
+                                   _forest_metric(report)))
     return ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
             'role="img" aria-label="forest plot of B/A">%s%s</svg>'
             % (width, bottom + 20, "".join(axis), "".join(body)))
@@ -418,11 +434,62 @@ def unstable_list(report):
     return "<ul>%s</ul>" % "".join(items)
 
 
+def _ns(v):
+    return "-" if v is None else T.fmt_val("time", v)
+
+
+def _within_table(drift):
+    rows = []
+    for label in ("A", "B"):
+        for run in drift["within"][label]["runs"]:
+            for canary, v in run["canaries"].items():
+                rows.append("<tr><td>%s %s</td><td>%s</td><td>%s</td><td>%s"
+                            "</td><td>%s</td><td>%s</td></tr>" % (
+                                label, esc(D.label(canary)), _ns(v["start"]),
+                                _ns(v["mid"]), _ns(v["end"]), _ns(v["range"]),
+                                "-" if v["range_pct"] is None else
+                                "%.1f %%" % v["range_pct"]))
+    return ("<table><tr><th>side, canary (one row per run)</th><th>start</th>"
+            "<th>mid</th><th>end</th><th>max - min</th><th>of the median"
+            "</th></tr>%s</table>" % "".join(rows)) if rows else ""
+
+
+def drift_block(report):
+    """The canaries: B/A of each, the band, and the drift within runs."""
+    drift = report.get("drift")
+    notes = "".join("<p class=%s>%s</p>" % (
+        "warn" if x.startswith(("warning", "note")) else "note", esc(x))
+        for x in D.lines(drift, report["threshold_pct"]))
+    if not drift or drift["missing"]:
+        return notes or "<p class=note>Timings not compared: no drift.</p>"
+    rows = []
+    for ch in drift["changes"]:
+        ci = ch["ratio_ci"]
+        rows.append("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+                    "<td>%s</td><td>%s</td><td>%s</td><td>%d/%d</td></tr>" % (
+                        esc(ch["label"]), esc(ch["metric"]),
+                        esc(T.fmt_val(ch["metric"], ch["a_median"])),
+                        esc(T.fmt_val(ch["metric"], ch["b_median"])),
+                        "-" if ch["delta_pct"] is None else
+                        "%+.1f %%" % ch["delta_pct"],
+                        "%.3f - %.3f" % (ci[1], ci[2]) if ci and ci[1]
+                        else "-", T.fmt_p(ch["p"]), ch["n"][0], ch["n"][1]))
+    return notes + ("<table><tr><th>canary</th><th>metric</th><th>A median"
+                    "</th><th>B median"
+                    "</th><th>change</th><th>B/A 95 %% interval</th><th>p</th>"
+                    "<th>n</th></tr>%s</table>" % "".join(rows)) + \
+        _within_table(drift)
+
+
 def summary_block(report):
     o = report["overall"]
     badges = "".join('<span class=badge style="background:%s">%s %d</span>'
                      % (COLOURS[k], k, o["counts"].get(k, 0))
                      for k in ("worse", "better", "same", "inconclusive"))
+    if o["counts"].get("drift"):
+        badges += " (%d inconclusive within the drift band; without it: %s)" \
+            % (o["counts"]["drift"], esc(T.counts_text(
+                o["counts_without_band"])))
     lines = ["<p>%d benchmarks: %s</p>" % (o["benchmarks"], badges)]
     if o["time_geomean_ratio"]:
         lines.append("<p>Geomean of time B/A: <b>%+.1f %%</b> over %d "
@@ -450,7 +517,8 @@ def summary_block(report):
 
 
 def environment(report):
-    head = T.head_lines(report)
+    shown = set(D.lines(report.get("drift"), report["threshold_pct"]))
+    head = [h for h in T.head_lines(report) if h not in shown]
     return "<ul>%s</ul>" % "".join(
         '<li%s>%s</li>' % (' class=warn' if h.startswith(("warning", "timing"))
                           else "", esc(h.lstrip("= ")))
@@ -470,11 +538,16 @@ def render(report):
 <title>sockpair compare: %(a)s vs %(b)s</title><style>%(css)s</style></head>
 <body><h1>sockpair compare: A %(a)s vs B %(b)s</h1>
 <h2 id=verdicts>Verdicts</h2>%(summary)s<p class=note>%(legend)s</p>
+<h2 id=drift>Drift: the canaries</h2><p class=note>Three short benchmarks
+run again at the start, middle and end of every run (BM_Canary/*): B/A of
+each, and how far each moved within a run. A timing change whose interval
+stays within the drift band (dashed amber in the plot below) is
+inconclusive (drift).</p>%(drift)s
 <h2 id=environment>Environment</h2>%(env)s
 <h2 id=forest>B/A per benchmark</h2><p class=note>Point: B/A of the family's metric
 (Hodges-Lehmann estimate); bar: its distribution-free interval (95 %%;
 dashed: the best confidence these repetitions allow); shaded: within
-±%(thr)g %%; clipped at 1/8 and 8.</p>%(forest)s
+±%(thr)g %%; dashed amber: the drift band; clipped at 1/8 and 8.</p>%(forest)s
 <h2 id=tables>Tables</h2>%(tables)s
 <h2 id=latency>Latency percentiles, A vs B</h2><p class=note>Medians over the
 repetitions of each percentile counter; processes, one message size per
@@ -487,6 +560,7 @@ transport.</p>%(lat)s
 """ % {"a": esc(report["a"]["path"]), "b": esc(report["b"]["path"]),
        "css": CSS, "summary": summary_block(report),
        "legend": esc(legend_text), "env": environment(report),
+       "drift": drift_block(report),
        "thr": report["threshold_pct"], "forest": forest(report),
        "tables": tables, "lat": latency_curves(report),
        "scaling": scaling_curves(report), "cv": report["unstable_cv_pct"],

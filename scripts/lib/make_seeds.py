@@ -25,14 +25,8 @@ def i32(v):
     return struct.pack("<i", v)
 
 
-# Seeds that expose a library bug not fixed yet go to fuzz/pending/<target>/
-# (not replayed by ctest); move a name out of here once the fix is in.
-PENDING = {}
-
-
 def write(target, name, data):
-    where = "pending" if name in PENDING.get(target, ()) else "corpus"
-    d = os.path.join(HERE, where, target)
+    d = os.path.join(HERE, "corpus", target)
     os.makedirs(d, exist_ok=True)
     path = os.path.join(d, name)
     tmp = path + ".tmp"
@@ -132,6 +126,8 @@ def lines(events, ops, dgram=False, no_at_eof=False, eagain=False, chunk=0,
             out += o.encode()
         elif o[0] in ("g", "r", "c", "m"):
             out += o[0].encode() + u16(o[1])
+        elif o[0] == "f":
+            out += b"f" + bytes([o[1]])
     return bytes(out)
 
 
@@ -209,13 +205,27 @@ def lines_seeds():
                              eagain=True))
     write(t, "dgram_misuse", lines([b"a\n", b""], ["u", r(10), "u", r(1),
                                                     "u", "e"], dgram=True))
+    # allocation failures chosen by the input ('f': the k-th allocation
+    # from now fails; bit 3: and every later one)
+    f = lambda n: ("f", n)
+    write(t, "alloc_fails_growing_line", lines(
+        [("R", 3000, b"a"), b"\nb\n"], [f(0), "l", "l", f(1), "l", "l"],
+        chunk=64))
+    write(t, "alloc_fails_getline_buffer", lines(
+        [b"abc", "A", b"def\n"], [f(1), "l", "l", "l"], eagain=True))
+    write(t, "alloc_fails_sticky", lines(
+        [b"0123456789" * 20 + b"\n"], [f(8), g(300), r(5), "l", f(0), "l"],
+        chunk=16))
+    write(t, "alloc_fails_dgram", lines(
+        [b"ab", b"", b"cd\n"] * 12, [f(0), r(10), f(2), "l", "l", g(10)],
+        dgram=True))
 
 
 def main():
     args_seeds()
     lines_seeds()
-    if os.path.exists(os.path.join(HERE, "fuzz_stream_ops.c")):
-        ops_seeds()
+    ops_seeds()
+    inet_seeds()
     return 0
 
 
@@ -228,6 +238,12 @@ W, RD, GETS, GETLINE, EOF, SHUT, BLOCK, LMAX, CHUNK, CLOSE, TIMED, TMO = \
 class Ops:
     def __init__(self, typ, timeout=0, fault=0):
         self.b = bytearray([typ, timeout, fault])
+
+    def fault(self, call, err=0, when=0, sticky=False):
+        """call: index into recv send read write poll ioctl shutdown close
+        fcntl realloc; the when-th next such call fails."""
+        self.b += bytes([120, call, err, when | (0x10 if sticky else 0)])
+        return self
 
     def op(self, code, end, arg=b""):
         self.b += bytes([(end << 7) | code]) + arg
@@ -345,6 +361,60 @@ def ops_seeds():
       .write(0, b"", 3000).getline(1).read(1, 9000).read(1, 10))
     w("faults_eintr_dgram", Ops(DGRAM, timeout=10, fault=3).block(1, 1)
       .write(0, b"a\n").read(1, 10).read(1, 10).write(0, b"").read(1, 10))
+    RECV, SEND, READ, WRITE, POLL, IOCTL, SHUTDOWN, CLOSE, FCNTL, REALLOC = \
+        range(10)
+    w("fault_recv_reset_then_data", Ops(STREAM).write(0, b"a\nb\n")
+      .fault(RECV).getline(1).getline(1).getline(1).eof(1))
+    w("fault_eof_hard_error", Ops(STREAM).fault(RECV).eof(1).write(0, b"x")
+      .read(1, 5).eof(1))
+    w("fault_send_sticky", Ops(SEQPACKET).fault(SEND, sticky=True)
+      .write(0, b"m1").write(0, b"m2").fault(SEND, 1, 5).write(0, b"m3")
+      .read(1, 10).read(1, 10))
+    w("fault_close_eio", Ops(DGRAM).fault(CLOSE).close(0).read(1, 5)
+      .fault(CLOSE, 1).close(1))
+    w("fault_realloc_lines", Ops(STREAM).write(0, b"", 3000)
+      .fault(REALLOC).getline(1).fault(REALLOC, 0, 1).gets(1, 5000)
+      .getline(1))
+    w("fault_poll_blocking", Ops(DGRAM, timeout=10).block(1, 1)
+      .fault(POLL).read(1, 5).write(0, b"z").fault(IOCTL).read(1, 5))
+    P = ord("P")
+    w("fault_pipe_write_read", Ops(P).fault(WRITE).write(0, b"abc")
+      .write(0, b"def").fault(READ, 3).read(1, 10).read(1, 10)
+      .fault(FCNTL).block(1, 1).close(1))
+
+
+# ---------------------------------------------------------------- fuzz_inet
+# record: ctl (bit 0 v6, bit 1 dgram, bit 2 NONBLOCK, bit 3 CLOEXEC, bit 4
+# protocol named), two intruders (bits 0-3: before the k-th syscall of the
+# setup; bits 4-5: 0 connect / send, 1 and more, 2 fail that call with
+# errno bits 6-7 of its row, 3 none), payload length, payload.
+NO_ONE = 0x30
+
+
+def inet(v6=False, dgram=False, nonblock=False, cloexec=False, proto=False,
+         acts=(NO_ONE, NO_ONE), payload=b"ping"):
+    ctl = (1 if v6 else 0) | (2 if dgram else 0) | (4 if nonblock else 0) \
+        | (8 if cloexec else 0) | (16 if proto else 0)
+    return bytes([ctl, acts[0], acts[1], len(payload)]) + payload
+
+
+def inet_seeds():
+    t = "fuzz_inet"
+    write(t, "tcp_udp_v4_v6_flags", b"".join(
+        inet(v6, dg, nb, ce, pr) for v6 in (0, 1) for dg in (0, 1)
+        for nb, ce, pr in ((0, 0, 0), (1, 1, 1))))
+    write(t, "tcp_stranger_connects_before_own_client", inet(acts=(0x05, NO_ONE)))
+    write(t, "tcp_stranger_connects_and_sends", inet(v6=True,
+                                                     acts=(0x14, 0x06)))
+    write(t, "udp_strangers_send_to_both", inet(dgram=True,
+                                                acts=(0x07, 0x17)))
+    write(t, "udp6_stranger_before_connect", inet(v6=True, dgram=True,
+                                                  acts=(0x08, NO_ONE)))
+    write(t, "setup_call_fails", b"".join(
+        inet(dg, dg, acts=(0x20 | k | (e << 6), NO_ONE))
+        for dg in (0, 1) for k in (1, 3, 5, 7, 9) for e in (0, 1)))
+    write(t, "empty_and_long_payloads", inet(payload=b"")
+          + inet(dgram=True, payload=b"") + inet(payload=bytes(range(255))))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,23 @@
 # The benchmark suites, shared by scripts/bench (native) and scripts/kernel
 # (in a VM): sp_suite NAME sets suite_flags for sockpair-bench, and
-# contention_flags for the contention families' own pass.
+# contention_flags for the contention families' own pass. Every suite
+# runs the canaries (--sp_canaries: BM_Canary/* at the start, middle and
+# end of the run; scripts/compare reads the machine's drift from them).
 #   default   scripts/bench's suite: repetitions enough for scripts/compare's
 #             U-test (>= 9), random interleaving against drift
 #   quick     every benchmark once, short (<= 60 s natively); the
 #             contention families at groups 1-2 and pairs 1, 2, 8
 #   quick-vm  quick with a longer min time: under TCG, 0.03 s leaves the
 #             cross-CPU benchmarks one or two iterations
+#   io        the I/O-path dimension (io:uring, io:mmsg, zero-copy) against
+#             the io:syscall rows it compares with, interleaved (<= 5 min)
+#   io-vm     io, once each, for scripts/kernel
+# default, quick and quick-vm leave the io: rows out (sp_io_filter).
+sp_io_filter='^BM_Latency/[^/]+/process/(same|diff)-cpu/(io:uring/)?bytes:64/'
+sp_io_filter+='|^BM_Throughput/[^/]+/same-cpu/buf:default/'
+sp_io_filter+='(io:(uring|mmsg)/batch:(8|64)/)?bytes:(64|65536)/'
+sp_io_filter+='|^BM_Throughput/tcp4/same-cpu/buf:4MiB/'
+sp_io_filter+='(io:(uring|uring-zc)/batch:8/|io:zerocopy/)?bytes:(65536|1048576)/'
 # The contention families (BM_Messaging, BM_Pairs) start up to 320 tasks
 # per run: 10 repetitions of them would take the default suite past its
 # budget. Their sizes are --sp_* flags inside suite_flags (so a consumer
@@ -17,7 +28,9 @@
 # Benchmark's iteration estimate; repetitions back to back, which reuse a
 # benchmark's tasks) when those are set. Benchmark names do not change
 # with either.
+SP_IO_RE='/io:'
 sp_suite() {
+  contention_flags=()
   case "$1" in
     default)
       suite_flags=(--benchmark_min_time=0.05 --benchmark_repetitions=10
@@ -39,9 +52,19 @@ sp_suite() {
         --sp_messaging_groups=1,2 --sp_messaging_loops=10
         --sp_pairs=1,2,8 --sp_pairs_window_ms=50)
       contention_flags=() ;;
+    io)
+      suite_flags=(--benchmark_min_time=0.05 --benchmark_repetitions=5
+        --benchmark_enable_random_interleaving=true
+        "--benchmark_filter=$sp_io_filter") ;;
+    io-vm)
+      suite_flags=(--benchmark_min_time=0.05 --benchmark_repetitions=1
+        "--benchmark_filter=$sp_io_filter") ;;
     *) echo "unknown suite '$1'" >&2; return 64 ;;
   esac
-  suite_flags+=(--benchmark_context=suite="$1")
+  case "$1" in
+    default|quick|quick-vm) suite_flags+=("--benchmark_filter=-$SP_IO_RE") ;;
+  esac
+  suite_flags+=(--benchmark_context=suite="$1" --sp_canaries=true)
 }
 
 # sp_suite_run BIN OUT_JSON [FLAGS...]: runs the suite set by sp_suite
@@ -62,10 +85,12 @@ sp_suite_run() {
       --benchmark_out_format=json "$@" || return
     return 0
   fi
-  "$bin" "${suite_flags[@]}" --benchmark_filter="-$SP_CONTENTION_RE" \
+  # One negative filter may stand (the last wins): leave out both.
+  "$bin" "${suite_flags[@]}" --benchmark_filter="-$SP_IO_RE|$SP_CONTENTION_RE" \
     --benchmark_out="$out.rest" --benchmark_out_format=json "$@" || s1=$?
   [ "$s1" -le 1 ] || return "$s1"
-  "$bin" "${suite_flags[@]}" "${contention_flags[@]}" \
+  # The canaries ran in the first pass: once in a run.
+  "$bin" "${suite_flags[@]}" "${contention_flags[@]}" --sp_canaries=false \
     --benchmark_filter="$SP_CONTENTION_RE" \
     --benchmark_out="$out.contention" --benchmark_out_format=json "$@" || s2=$?
   [ "$s2" -le 1 ] || return "$s2"

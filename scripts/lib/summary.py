@@ -7,8 +7,9 @@ Medians over repetitions (of a run that kept only aggregates: its median).
 Latency at 64 B in process mode, throughput at 64 KiB and 1 MiB, create
 cost per transport, and the stream layer's overhead as the ratio stream /
 raw of times measured in the same run, messaging rates and per-message
-p99 per transport and groups, pairs' scaling efficiency. Skipped
-benchmarks show their reason. A figure whose repetitions are unstable (a coefficient of variation
+p99 per transport and groups, pairs' scaling efficiency, and the canaries
+(BM_Canary/*, run at the start, middle and end: how far the machine moved
+within the run). Skipped benchmarks show their reason. A figure whose repetitions are unstable (a coefficient of variation
 above results.UNSTABLE_CV, or two groups apart: results.stability()) is
 marked †, and the last table lists every such benchmark of the run.
 Exit: 0, 64 usage, 65 the file is not a usable run (one line says why).
@@ -17,6 +18,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare_text as T  # noqa: E402
+import drift as D  # noqa: E402
 import results as R  # noqa: E402
 
 TRANSPORTS = ["unix-stream", "unix-dgram", "unix-seqpacket", "tcp4", "tcp6",
@@ -202,6 +205,22 @@ def pairs(smp):
                  lambda smp, n: cell(smp, n, "scaling_efficiency", 1, 2))
 
 
+def canaries(runs):
+    print("### Canaries: medians at the start, middle and end of the run; "
+          "drift = max - min\n")
+    rows = []
+    for path, run in runs:
+        for canary, v in D.within_run(run).items():
+            rows.append([D.label(canary)] + [
+                "-" if v[p] is None else T.fmt_val("time", v[p])
+                for p in D.POSITIONS + ("range",)] + [
+                "-" if v["range_pct"] is None else fmt(v["range_pct"]) + " %"])
+    if rows:
+        table(["canary", "start", "mid", "end", "drift", "drift %"], rows)
+    else:
+        print("(none: run with --sp_canaries, as scripts/bench does)\n")
+
+
 def stability(smp):
     rows = []
     for n, s in smp.items():
@@ -216,25 +235,36 @@ def stability(smp):
         print("(none)\n")
 
 
-def main(argv):
+def load_run(argv, doc, prog):
+    """(samples, context, runs) of the run argv names, or an exit status after
+    a message (64: usage, doc printed; 65: not a usable run)."""
     if len(argv) != 1:
-        print(__doc__, file=sys.stderr)
+        print(doc, file=sys.stderr)
         return 64
+    path = argv[0]
     try:
-        side = R.load_side(argv[0])
+        side = R.load_side(path)
     except R.LoadError as e:
-        print("summary: %s" % e, file=sys.stderr)
+        print("%s: %s" % (prog, e), file=sys.stderr)
         return 65
     if not side.runs:
-        print("summary: %s: holds no benchmark run" % argv[0], file=sys.stderr)
+        print("%s: %s: holds no benchmark run" % (prog, path), file=sys.stderr)
         return 65
-    smp = R.samples(side.runs)
-    ctx = side.runs[0][1].get("context") or {}
+    return (R.samples(side.runs), side.runs[0][1].get("context") or {},
+            side.runs)
+
+
+def main(argv):
+    got = load_run(argv, __doc__, "summary")
+    if isinstance(got, int):
+        return got
+    smp, ctx, runs = got
     print(f"## sockpair-bench summary ({ctx.get('date', '?')}, "
           f"{ctx.get('num_cpus', '?')} CPUs, medians)\n")
-    for part in (latency, throughput, create, stream, floors, messaging, pairs,
-                 stability):
+    for part in (latency, throughput, create, stream, floors, messaging, pairs):
         part(smp)
+    canaries(runs)
+    stability({n: s for n, s in smp.items() if not D.is_canary(n)})
     bad = sorted(n for n, s in smp.items() if failed(s) == "ERROR")
     if bad:
         print("FAILED: " + ", ".join(bad))

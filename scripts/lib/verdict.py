@@ -6,7 +6,9 @@ scripts/compare (see docs/comparing.md).
   same             not different, and the spread and n were enough to see a
                    change of the threshold size (minimum detectable effect)
   inconclusive     not different, but a change of the threshold size could
-                   have been missed: says how many repetitions would see it
+                   have been missed: says how many repetitions would see it;
+                   or different, but within the drift band (the canaries'
+                   largest change between the sides): "inconclusive (drift)"
 """
 import functools
 import math
@@ -171,7 +173,7 @@ def new_row(metric, va, vb):
            "gated": bool(R.GATED.search(metric)),
            "ratio": None, "delta_pct": None, "ratio_ci": None, "p": None,
            "q": None, "verdict": "", "mde_pct": None, "reps_needed": None,
-           "regression": False}
+           "regression": False, "drift": False, "without_band": None}
     if not va or not vb:
         row["verdict"] = "missing in " + ("A" if not va else "B")
         return row
@@ -196,11 +198,26 @@ def _worse(row):
     return _went_up(row) != row["higher_is_better"]
 
 
-def decide(row, alpha, threshold):
+def beyond_band(row, band):
+    """Whether B/A's interval (else its estimate) lies wholly outside
+    [exp(-band), exp(band)]."""
+    ci = row["ratio_ci"]
+    if ci and ci[1] is not None:
+        lo, hi = ci[1], ci[2]
+    else:
+        lo = hi = ci[0] if ci else row["ratio"]
+    if lo is None:
+        return True
+    return lo > math.exp(band) or hi < math.exp(-band)
+
+
+def decide(row, alpha, threshold, band=None):
     """Sets row["verdict"] (better, worse, same, inconclusive), the minimum
     detectable effect, the repetitions a threshold-size change needs, and
     row["regression"]: worse beyond threshold (0.1 = 10 %) on a gated
-    metric."""
+    metric.  band (|log B/A|, or None): a worse or better whose interval
+    stays within it becomes inconclusive with row["drift"] set, and
+    row["without_band"] keeps the verdict and regression it would have."""
     if row["verdict"] or row["p"] is None:
         return
     a, b = row["a"], row["b"]
@@ -218,3 +235,9 @@ def decide(row, alpha, threshold):
     beyond = row["delta_pct"] is not None and \
         abs(row["delta_pct"]) > threshold * 100.0
     row["regression"] = row["verdict"] == "worse" and row["gated"] and beyond
+    if band is not None and row["verdict"] in ("worse", "better") and \
+            not beyond_band(row, band):
+        row["without_band"] = {"verdict": row["verdict"],
+                               "regression": row["regression"]}
+        row["verdict"], row["drift"], row["regression"] = \
+            "inconclusive", True, False

@@ -1,11 +1,12 @@
 /*
  * An LD_PRELOAD shim for the power test of scripts/compare: every send(),
- * sendto() and sendmsg() spins SP_DELAY_SEND_US microseconds (default 20)
- * on CLOCK_MONOTONIC, then makes the real call. write(2) and everything
- * else is untouched, so socket transports get slower by a known amount
- * per message and pipes and eventfd do not: compare must call the first
- * worse and not the others. A spin, not a sleep: the delay is the same on
- * a busy machine as on an idle one, and a forked peer inherits the shim.
+ * sendto() and sendmsg() spins SP_DELAY_SEND_US microseconds (default 20;
+ * a decimal: 1.5 is 1500 ns) on CLOCK_MONOTONIC, then makes the real
+ * call. write(2) and everything else is untouched, so socket transports
+ * get slower by a known amount per message and pipes and eventfd do not:
+ * compare must call the first worse and not the others. A spin, not a
+ * sleep: the delay is the same on a busy machine as on an idle one, and a
+ * forked peer inherits the shim.
  * (The build defines _GNU_SOURCE, which RTLD_NEXT needs.)
  */
 #include <dlfcn.h>
@@ -29,7 +30,7 @@ static int64_t delay_ns = 20000;
 __attribute__((constructor)) static void delay_send_init(void) {
   const char *v = getenv("SP_DELAY_SEND_US");
   if (v && *v)
-    delay_ns = strtoll(v, NULL, 10) * 1000;
+    delay_ns = (int64_t)(strtod(v, NULL) * 1000.0);
   *(void **)&real_send = dlsym(RTLD_NEXT, "send");
   *(void **)&real_sendto = dlsym(RTLD_NEXT, "sendto");
   *(void **)&real_sendmsg = dlsym(RTLD_NEXT, "sendmsg");

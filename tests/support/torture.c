@@ -17,7 +17,6 @@
 #endif
 
 #define TORTURE_MAX_CALLS 512
-#define TORTURE_MAX_ERRNOS 8
 /* A faulted run slower than this waited for something that never came
  * (the environment variable TORTURE_MAX_RUN_MS overrides it: valgrind). */
 #define TORTURE_MAX_RUN_MS 3000
@@ -62,71 +61,21 @@ static struct torture_state {
 
 typedef struct torture_errnos {
   int n;
-  int err[TORTURE_MAX_ERRNOS];
+  const int *err;
 } torture_errnos;
 
-/* From the man pages and the kernel: the errnos each call can return on a
- * valid socket of ours. The first one that is neither EINTR nor EAGAIN is
- * the one a sticky fault uses. Calls that cannot fail on a valid socket
- * (getsockopt SO_ERROR, fcntl F_GETFL) still get one, to walk their error
- * paths. */
+/* The seam's table (lib/src/fault.c), which the fuzzers deal from too. */
 static torture_errnos torture_table(sp_call call) {
-  switch (call) {
-  case SP_CALL_SOCKET:
-    return (torture_errnos){5, {EMFILE, ENFILE, ENOBUFS, ENOMEM, EACCES}};
-  case SP_CALL_SOCKETPAIR:
-    return (torture_errnos){4, {EMFILE, ENFILE, ENOBUFS, ENOMEM}};
-  case SP_CALL_BIND:
-    return (torture_errnos){4, {EADDRINUSE, EADDRNOTAVAIL, ENOMEM, EACCES}};
-  case SP_CALL_LISTEN:
-    return (torture_errnos){2, {EADDRINUSE, ENOBUFS}};
-  case SP_CALL_CONNECT:
-    return (torture_errnos){
-        6, {ECONNREFUSED, EINTR, EAGAIN, ENETUNREACH, EADDRNOTAVAIL, ENOBUFS}};
-  case SP_CALL_ACCEPT4:
-    return (torture_errnos){
-        8,
-        {EMFILE, EINTR, EAGAIN, ECONNABORTED, ENFILE, ENOBUFS, ENOMEM, EPERM}};
-  case SP_CALL_GETSOCKNAME:
-    return (torture_errnos){1, {ENOBUFS}};
-  case SP_CALL_GETPEERNAME:
-    return (torture_errnos){2, {ENOBUFS, ENOTCONN}};
-  case SP_CALL_SETSOCKOPT:
-    return (torture_errnos){2, {ENOMEM, ENOBUFS}};
-  case SP_CALL_GETSOCKOPT:
-    return (torture_errnos){1, {EBADF}};
-  case SP_CALL_FCNTL:
-    return (torture_errnos){2, {EBADF, EINTR}};
-  case SP_CALL_POLL:
-    return (torture_errnos){2, {ENOMEM, EINTR}};
-  case SP_CALL_CLOSE:
-    return (torture_errnos){2, {EIO, EINTR}};
-  case SP_CALL_RECV:
-    return (torture_errnos){
-        6, {ECONNRESET, EINTR, EAGAIN, ENOBUFS, ENOMEM, ECONNREFUSED}};
-  case SP_CALL_SEND:
-    return (torture_errnos){
-        6, {EPIPE, EINTR, EAGAIN, ENOBUFS, ECONNRESET, ECONNREFUSED}};
-  case SP_CALL_READ:
-    return (torture_errnos){4, {EIO, EINTR, EAGAIN, ECONNRESET}};
-  case SP_CALL_WRITE:
-    return (torture_errnos){4, {EPIPE, EINTR, EAGAIN, ENOBUFS}};
-  case SP_CALL_SHUTDOWN:
-    return (torture_errnos){1, {ENOTCONN}};
-  case SP_CALL_IOCTL:
-    return (torture_errnos){1, {EBADF}};
-  case SP_CALL_MALLOC:
-  case SP_CALL_REALLOC:
-    return (torture_errnos){1, {ENOMEM}};
-  case SP_CALL__COUNT:
-    break;
-  }
-  return (torture_errnos){0, {0}};
+  torture_errnos t;
+
+  t.n = sp_fault_errnos(call, &t.err);
+  return t;
 }
 
 static int torture_is_io(sp_call call) {
-  return call == SP_CALL_RECV || call == SP_CALL_SEND || call == SP_CALL_READ ||
-         call == SP_CALL_WRITE;
+  return call == SP_CALL_RECV || call == SP_CALL_RECV_WAIT ||
+         call == SP_CALL_SEND || call == SP_CALL_SEND_WAIT ||
+         call == SP_CALL_READ || call == SP_CALL_WRITE;
 }
 
 static int torture_can_eintr(sp_call call) {
@@ -245,6 +194,10 @@ int torture_dealt_count(void) {
 
 int torture_last_dealt(void) {
   return torture.last_dealt;
+}
+
+int torture_cuts_every_transfer(void) {
+  return torture.mode == TORTURE_SHORT_ALL;
 }
 
 void torture_arm(void) {

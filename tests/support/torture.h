@@ -75,6 +75,8 @@ int torture_was_dealt(int err);
 /* How many faults were dealt so far in this run, and the last one. */
 int torture_dealt_count(void);
 int torture_last_dealt(void);
+/* 1 while the run cuts every transfer to one byte. */
+int torture_cuts_every_transfer(void);
 
 /* Adds what the caller observed to the outcome's digest. */
 void torture_note(torture_outcome *out, const void *data, size_t len);
