@@ -336,45 +336,82 @@ static int iterate(sb_state *st, struct pairs *p, struct totals *t) {
   return 0;
 }
 
+/* As BM_Messaging's (bm_messaging.c): the pairs of the last run stay for
+ * the next run of the same benchmark, so its repetitions, back to back,
+ * start no process again. */
+static struct pairs *kept;
+
+static void drop_kept(void) {
+  if (!kept)
+    return;
+  close_pairs(kept);
+  free(kept);
+  kept = NULL;
+}
+
+/* This benchmark's pairs, kept or new; NULL and why ("skip: ..." for a
+ * limit too low). */
+static struct pairs *take(const struct bm_contention_case *c, int n, char *why,
+                          size_t len) {
+  struct pairs *p;
+  if (kept && kept->c == c && kept->n == n)
+    return kept;
+  drop_kept();
+  if (sh_crew_limits(c->mode, 2L * n, c->mode == SH_THREAD ? 4L * n : 4, why,
+                     len) != 0)
+    return NULL;
+  p = calloc(1, sizeof(*p));
+  if (!p) {
+    snprintf(why, len, "error: malloc: out of memory");
+    return NULL;
+  }
+  p->c = c;
+  p->n = n;
+  p->size = c->t->create == SH_EVENTFDS ? 8 : MSG_SIZE;
+  p->cap = SAMPLES_ALL / (size_t)n;
+  if (p->cap < SAMPLES_MIN)
+    p->cap = SAMPLES_MIN;
+  p->hang_after = bt_peer_hang_after();
+  if (open_pairs(p, why, len) != 0) {
+    close_pairs(p);
+    free(p);
+    return NULL;
+  }
+  return kept = p;
+}
+
 static void bm_pairs(sb_state *st, void *arg) {
-  struct pairs p;
+  struct pairs *p;
   struct totals t;
   struct sh_chan probe;
   char why[320];
   int64_t iters = sb_max_iterations(st);
-  memset(&p, 0, sizeof(p));
-  memset(&t, 0, sizeof(t));
-  p.c = arg;
-  p.n = (int)sb_range(st, 0);
-  p.size = p.c->t->create == SH_EVENTFDS ? 8 : MSG_SIZE;
-  p.cap = SAMPLES_ALL / (size_t)p.n;
-  if (p.cap < SAMPLES_MIN)
-    p.cap = SAMPLES_MIN;
-  p.hang_after = bt_peer_hang_after();
-  if (bt_chan_open_st(st, p.c->t, &probe) != 0)
+  if (bt_chan_open_st(st, ((const struct bm_contention_case *)arg)->t,
+                      &probe) != 0)
     return; /* the kernel has no such transport: skipped with its reason */
   sh_chan_close(&probe);
-  if (sh_crew_limits(p.c->mode, 2L * p.n, p.c->mode == SH_THREAD ? 4L * p.n : 4,
-                     why, sizeof(why)) != 0) {
+  p = take(arg, (int)sb_range(st, 0), why, sizeof(why));
+  if (!p) {
     sb_skip_with_error(st, why);
     return;
   }
-  t.cap = p.cap * (size_t)p.n * (size_t)(iters < 1 ? 1 : iters);
+  memset(&t, 0, sizeof(t));
+  t.cap = p->cap * (size_t)p->n * (size_t)(iters < 1 ? 1 : iters);
   if (t.cap > 8 * (size_t)SAMPLES_ALL)
     t.cap = 8 * (size_t)SAMPLES_ALL;
   t.rtt = malloc(t.cap * sizeof(int64_t));
   if (!t.rtt)
     bt_fail(st, "malloc", -ENOMEM);
-  else if (open_pairs(&p, why, sizeof(why)) != 0)
-    sb_skip_with_error(st, why);
-  else if (iterate(st, &p, &t) == 0)
-    report(st, &p, &t);
-  close_pairs(&p);
+  else if (iterate(st, p, &t) == 0)
+    report(st, p, &t);
+  else
+    drop_kept(); /* a failed round: its tasks are gone */
   free(t.rtt);
 }
 
 void bm_pairs_register(void) {
   size_t n = 0;
+  atexit(drop_kept);
   for (size_t i = 0; i < sh_ntransports && n + 2 <= 64; i++)
     for (int mode = SH_PROCESS; mode <= SH_THREAD; mode++) {
       cases[n] = (struct bm_contention_case){&sh_transports[i], mode};

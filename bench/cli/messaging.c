@@ -13,7 +13,6 @@
 #include "sockpair.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,7 +112,7 @@ int cli_messaging(int argc, char **argv) {
     return rc < 0 ? CLI_EXIT_OK : rc;
   if (cli_parse_only)
     return CLI_EXIT_OK;
-  signal(SIGPIPE, SIG_IGN); /* a dead peer is EPIPE, not death */
+  sh_signals_init(); /* SIGPIPE ignored; the deadlines' SIGALRM caught */
   if (sh_msg_open(&m, &c, why, sizeof(why)) != 0)
     return fail(why);
   if (sh_msg_round(m, &r, why, sizeof(why)) != 0 ||

@@ -304,24 +304,51 @@ static void kill_all(struct sh_crew *c) {
       kill(c->pids[i], SIGKILL);
 }
 
-/* Reaps every child: 5 s in all to leave, then SIGKILL. */
+/* A child reaped: forgotten, and described if it failed (and the crew
+ * was not killing it). */
+static void reaped(struct sh_crew *c, pid_t pid, int status, int abort,
+                   int *bad) {
+  for (int i = 0; i < c->n; i++) {
+    if (c->pids[i] != pid)
+      continue;
+    if (!abort && !*bad && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+      describe_exit(c, i, status);
+      *bad = 1;
+    }
+    c->pids[i] = 0;
+    return;
+  }
+}
+
+/* Reaps every child: 5 s in all to leave, then SIGKILL. The group is
+ * waited for as a whole, blocking (each exit wakes the wait, the
+ * deadline's SIGALRM ends it): no polling, however many children. */
 static int reap_all(struct sh_crew *c, int abort) {
   int64_t deadline = sh_now_ns() + REAP_NS;
   int bad = 0, late = 0;
   if (abort)
     kill_all(c);
+  sh_deadline_arm(deadline);
+  while (c->pgid > 0) {
+    int status;
+    pid_t pid = waitpid(-c->pgid, &status, 0);
+    if (pid > 0)
+      reaped(c, pid, status, abort, &bad);
+    else if (errno != EINTR || sh_deadline_passed())
+      break; /* ECHILD: the group is gone; or the deadline */
+  }
+  sh_deadline_disarm();
+  /* Any left: not in the group, or late (then killed). */
   for (int i = 0; i < c->n; i++) {
     int64_t left = deadline - sh_now_ns();
     int status = 0, r;
-    if (c->pids[i] <= 0)
+    pid_t pid = c->pids[i];
+    if (pid <= 0)
       continue;
-    r = sh_reap(c->pids[i], left > 0 ? left : 0, &status);
+    r = sh_reap(pid, left > 0 ? left : 0, &status);
     late += r == -ETIMEDOUT;
-    if (r == 0 && !abort && !bad &&
-        (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-      describe_exit(c, i, status);
-      bad = 1;
-    }
+    if (r == 0)
+      reaped(c, pid, status, abort, &bad);
     c->pids[i] = 0;
   }
   if (late && !abort && !bad) {

@@ -8,7 +8,8 @@
  * process group and has PR_SET_PDEATHSIG = SIGKILL, so it dies with its
  * parent (kill -9 included); every wait of the coordinator has a deadline;
  * a round that misses it is aborted (the group SIGKILLed, the threads
- * woken and joined) and reported, never waited on for good.
+ * woken and joined) and reported, never waited on for good. The caller
+ * has called sh_signals_init() (the reaping's deadline is a SIGALRM).
  */
 #ifndef SP_HARNESS_CREW_H
 #define SP_HARNESS_CREW_H

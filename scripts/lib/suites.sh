@@ -5,7 +5,8 @@
 # end of the run; scripts/compare reads the machine's drift from them).
 #   default   scripts/bench's suite: repetitions enough for scripts/compare's
 #             U-test (>= 9), random interleaving against drift
-#   quick     every benchmark once, short (<= 60 s natively)
+#   quick     every benchmark once, short (<= 60 s natively); the
+#             contention families at groups 1-2 and pairs 1, 2, 8
 #   quick-vm  quick with a longer min time: under TCG, 0.03 s leaves the
 #             cross-CPU benchmarks one or two iterations
 #   io        the I/O-path dimension (io:uring, io:mmsg, zero-copy) against
@@ -24,8 +25,9 @@ sp_io_filter+='(io:(uring|uring-zc)/batch:8/|io:zerocopy/)?bytes:(65536|1048576)
 # sp_suite_run runs them as a second pass with contention_flags (fewer
 # repetitions, a min time that one round or one window meets: the tasks
 # are started once per benchmark run, not once more for Google
-# Benchmark's iteration estimate) when those are set. Benchmark names do
-# not change with either.
+# Benchmark's iteration estimate; repetitions back to back, which reuse a
+# benchmark's tasks) when those are set. Benchmark names do not change
+# with either.
 SP_IO_RE='/io:'
 sp_suite() {
   contention_flags=()
@@ -35,10 +37,14 @@ sp_suite() {
         --benchmark_enable_random_interleaving=true
         --sp_messaging_loops=20 --sp_pairs_window_ms=15)
       contention_flags=(--benchmark_repetitions=3
-        --benchmark_min_time=0.02) ;;
+        --benchmark_min_time=0.01
+        --benchmark_enable_random_interleaving=false) ;;
     quick)
+      # Every benchmark once; the contention families at their smaller
+      # sizes (a fork costs milliseconds here: 320 tasks, a second).
       suite_flags=(--benchmark_min_time=0.03 --benchmark_repetitions=1
-        --sp_messaging_loops=10 --sp_pairs_window_ms=15)
+        --sp_messaging_groups=1,2 --sp_messaging_loops=10
+        --sp_pairs=1,2,8 --sp_pairs_window_ms=15)
       contention_flags=(--benchmark_min_time=0.001) ;;
     quick-vm)
       # Under TCG a fork costs milliseconds: fewer groups and pairs.
