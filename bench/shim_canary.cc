@@ -260,6 +260,9 @@ long sb_run_with_canaries() {
       make_reporter(bm::FLAGS_benchmark_format, true);
   std::unique_ptr<BenchmarkReporter> file =
       make_reporter(bm::FLAGS_benchmark_out_format, false);
+  if (!g_canaries.empty() && (!display || !file))
+    std::fprintf(stderr, "sockpair-bench: no canaries in the CSV format "
+                         "(console and json only)\n");
   if (g_canaries.empty() || bm::FLAGS_benchmark_list_tests || !display || !file)
     return static_cast<long>(bm::RunSpecifiedBenchmarks());
   std::string out_path = bm::FLAGS_benchmark_out;

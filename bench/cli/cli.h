@@ -13,6 +13,18 @@
 #define CLI_EXIT_OSERR 71 /* EX_OSERR: the system refused what we need */
 #define CLI_EXIT_IOERR 74 /* EX_IOERR: the output could not be written */
 
+/* Where the commands write (stdout and stderr in the sockpair binary; the
+ * fuzz target gives memory streams), and whether they stop after their
+ * flags: pingpong, stream and messaging return 0 once the flags are valid,
+ * matrix prints each cell's plan (sp_socketpair_plan) without opening a
+ * socket. Set by sp_cli_run() for one run. */
+extern FILE *cli_out, *cli_err;
+extern int cli_parse_only;
+
+/* The whole command line (argv[0] the program): the exit status. out and
+ * err take what would go to stdout and stderr. */
+int sp_cli_run(int argc, char **argv, FILE *out, FILE *err, int parse_only);
+
 /* Prints the usage text to out. */
 void cli_usage(FILE *out);
 /* Prints "sockpair: <msg>" and the usage to stderr; returns 64. */
@@ -39,7 +51,8 @@ typedef struct cli_ipc_opts {
   long long count, max_count;
   size_t size;
   enum sh_pin pin;
-  int timeout_s; /* the whole command's bound */
+  int timeout_s;   /* the whole command's bound */
+  enum sh_api api; /* --api: raw (default) or stream */
 } cli_ipc_opts;
 
 /* 0, -1 after --help was printed, or 64 after a usage error. The caller

@@ -41,15 +41,30 @@ int cli_parse_ll(const char *s, long long min, long long max, long long *out) {
   return 0;
 }
 
+/* val's index among the n names, or -1. */
+static int pick(const char *const *names, int n, const char *val) {
+  for (int i = 0; i < n; i++)
+    if (!strcmp(val, names[i]))
+      return i;
+  return -1;
+}
+
 static int parse_pin(cli_ipc_opts *o, const char *val) {
-  for (int p = SH_PIN_SAME; p <= SH_PIN_NONE; p++) {
-    if (!strcmp(val, pin_flags[p])) {
-      o->pin = (enum sh_pin)p;
-      return 0;
-    }
-  }
-  return cli_usage_error("%s: --pin wants same, diff or none, not '%s'", o->cmd,
-                         val);
+  int p = pick(pin_flags, 3, val);
+  if (p < 0)
+    return cli_usage_error("%s: --pin wants same, diff or none, not '%s'",
+                           o->cmd, val);
+  o->pin = (enum sh_pin)p;
+  return 0;
+}
+
+static int parse_api(cli_ipc_opts *o, const char *val) {
+  int a = pick(sh_api_names, 2, val);
+  if (a < 0)
+    return cli_usage_error("%s: --api wants raw or stream, not '%s'", o->cmd,
+                           val);
+  o->api = (enum sh_api)a;
+  return 0;
 }
 
 /* One "--name value" option: 0, or the usage error's exit code. */
@@ -73,6 +88,8 @@ static int parse_option(void *ctx, const char *a, const char *val) {
     o->size = (size_t)v;
   } else if (!strcmp(a, "--pin")) {
     return parse_pin(o, val);
+  } else if (!strcmp(a, "--api")) {
+    return parse_api(o, val);
   } else if (!strcmp(a, "--timeout")) {
     if (cli_parse_ll(val, 1, 3600, &v))
       return cli_usage_error("%s: --timeout wants 1..3600 s, not '%s'", o->cmd,
@@ -91,7 +108,7 @@ int cli_parse_opts(int argc, char **argv, const char *cmd,
     int err, is_bare = 0;
 
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      cli_usage(stdout);
+      cli_usage(cli_out);
       return -1;
     }
     for (int k = 0; bare && bare[k] && !is_bare; k++)
@@ -143,21 +160,22 @@ void cli_run_init(const cli_ipc_opts *o, const struct sh_cpus *cpus,
   r->peer_timeout_s = (unsigned)o->timeout_s + CHILD_GRACE_S;
   r->size = o->size;
   r->count = o->count;
+  r->api = o->api;
 }
 
 int cli_run_failed(const cli_ipc_opts *o, const struct sh_run *r, int err) {
   if (!strcmp(r->failed, "peer")) {
-    fprintf(stderr, "sockpair: %s: the child failed: %s\n", o->cmd, r->msg);
+    fprintf(cli_err, "sockpair: %s: the child failed: %s\n", o->cmd, r->msg);
     return CLI_EXIT_OSERR;
   }
   return cli_ipc_fail(o->cmd, r->failed, err);
 }
 
 int cli_ipc_fail(const char *cmd, const char *what, int err) {
-  fprintf(stderr, "sockpair: %s: %s: %s (%s)\n", cmd, what, sp_strerror(err),
+  fprintf(cli_err, "sockpair: %s: %s: %s (%s)\n", cmd, what, sp_strerror(err),
           sp_err_name(err));
   if (err == SP_EMSGSIZE)
-    fprintf(stderr,
+    fprintf(cli_err,
             "sockpair: %s: --size is larger than one datagram of "
             "this transport can be\n",
             cmd);

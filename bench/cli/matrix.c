@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "sockpair.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -46,6 +47,10 @@ static void try_cell(cell *c) {
   int fds[2];
 
   sp_socketpair_plan(c->domain, c->type, c->protocol, &c->plan);
+  if (cli_parse_only) { /* the plan's answer, no socket */
+    c->err = c->plan.err;
+    return;
+  }
   c->err = sp_socketpair(c->domain, c->type, c->protocol, fds);
   if (c->err)
     return;
@@ -79,54 +84,59 @@ static const char *why(const cell *c) {
 }
 
 static void print_text(const struct utsname *u, const cell *cells, int n) {
-  printf("sockpair %s matrix on %s %s (%s)\n", sp_version(), u->sysname,
-         u->release, u->machine);
-  printf("%-9s %-15s %-13s %s\n", "domain", "type", "protocol", "result");
+  fprintf(cli_out, "sockpair %s matrix on %s %s (%s)\n", sp_version(),
+          u->sysname, u->release, u->machine);
+  fprintf(cli_out, "%-9s %-15s %-13s %s\n", "domain", "type", "protocol",
+          "result");
   for (int i = 0; i < n; i++) {
     const cell *c = &cells[i];
 
-    printf("%-9s %-15s %-13s ", sp_domain_name(c->domain),
-           sp_type_name(c->type), sp_protocol_name(c->protocol));
+    fprintf(cli_out, "%-9s %-15s %-13s ", sp_domain_name(c->domain),
+            sp_type_name(c->type), sp_protocol_name(c->protocol));
     if (!c->err)
-      printf("ok (%s)\n", method_name(c));
+      fprintf(cli_out, "ok (%s)\n", method_name(c));
     else
-      printf("%s: %s\n", sp_err_name(c->err), why(c));
+      fprintf(cli_out, "%s: %s\n", sp_err_name(c->err), why(c));
   }
 }
 
 static void print_json_cell(const cell *c) {
-  printf("    {\"domain\": %d, \"domain_name\": \"%s\", \"type\": %d, "
-         "\"type_name\": \"%s\", \"protocol\": %d, \"protocol_name\": \"%s\", ",
-         c->domain, sp_domain_name(c->domain), c->type, sp_type_name(c->type),
-         c->protocol, sp_protocol_name(c->protocol));
-  printf("\"ok\": %s, \"method\": \"%s\", ", c->err ? "false" : "true",
-         method_name(c));
+  fprintf(
+      cli_out,
+      "    {\"domain\": %d, \"domain_name\": \"%s\", \"type\": %d, "
+      "\"type_name\": \"%s\", \"protocol\": %d, \"protocol_name\": \"%s\", ",
+      c->domain, sp_domain_name(c->domain), c->type, sp_type_name(c->type),
+      c->protocol, sp_protocol_name(c->protocol));
+  fprintf(cli_out, "\"ok\": %s, \"method\": \"%s\", ",
+          c->err ? "false" : "true", method_name(c));
   if (!c->err) {
-    printf("\"errno\": null, \"errno_value\": 0, \"message\": null}");
+    fprintf(cli_out, "\"errno\": null, \"errno_value\": 0, \"message\": null}");
     return;
   }
-  printf("\"errno\": \"%s\", \"errno_value\": %d, \"message\": ",
-         sp_err_name(c->err), -c->err);
-  cli_json_string(stdout, why(c));
-  putchar('}');
+  fprintf(cli_out, "\"errno\": \"%s\", \"errno_value\": %d, \"message\": ",
+          sp_err_name(c->err), -c->err);
+  cli_json_string(cli_out, why(c));
+  fputc('}', cli_out);
 }
 
 static void print_json(const struct utsname *u, const cell *cells, int n) {
-  printf("{\n  \"sockpair_version\": \"%s\",\n  \"kernel\": {", sp_version());
-  printf("\"sysname\": ");
-  cli_json_string(stdout, u->sysname);
-  printf(", \"release\": ");
-  cli_json_string(stdout, u->release);
-  printf(", \"version\": ");
-  cli_json_string(stdout, u->version);
-  printf(", \"machine\": ");
-  cli_json_string(stdout, u->machine);
-  printf("},\n  \"euid\": %u,\n  \"cells\": [\n", (unsigned)geteuid());
+  fprintf(cli_out, "{\n  \"sockpair_version\": \"%s\",\n  \"kernel\": {",
+          sp_version());
+  fprintf(cli_out, "\"sysname\": ");
+  cli_json_string(cli_out, u->sysname);
+  fprintf(cli_out, ", \"release\": ");
+  cli_json_string(cli_out, u->release);
+  fprintf(cli_out, ", \"version\": ");
+  cli_json_string(cli_out, u->version);
+  fprintf(cli_out, ", \"machine\": ");
+  cli_json_string(cli_out, u->machine);
+  fprintf(cli_out, "},\n  \"euid\": %u,\n  \"cells\": [\n",
+          (unsigned)geteuid());
   for (int i = 0; i < n; i++) {
     print_json_cell(&cells[i]);
-    fputs(i + 1 < n ? ",\n" : "\n", stdout);
+    fputs(i + 1 < n ? ",\n" : "\n", cli_out);
   }
-  printf("  ]\n}\n");
+  fprintf(cli_out, "  ]\n}\n");
 }
 
 int cli_matrix(int argc, char **argv) {
@@ -142,7 +152,7 @@ int cli_matrix(int argc, char **argv) {
       return cli_usage_error("matrix: unknown option '%s'", argv[i]);
   }
   if (uname(&u)) {
-    perror("sockpair: uname");
+    fprintf(cli_err, "sockpair: uname: %s\n", strerror(errno));
     return CLI_EXIT_OSERR;
   }
   for (size_t d = 0; d < N_ELEMS(domains); d++)

@@ -79,23 +79,24 @@ static void report(const struct sh_msg_config *c, struct sh_msg_result *r,
   double span = (double)r->span_ns * 1e-9;
   double d = (double)r->delivered;
   sh_stats_compute(r->lat, r->nlat, &s);
-  printf("messaging transport=%s mode=%s groups=%d fds=%d loops=%d size=%zu "
-         "tasks=%ld messages=%lld delivered=%lld loss_pct=%.2f "
-         "elapsed_s=%.3f reaped_s=%.3f msgs_per_s=%.0f mb_per_s=%.2f "
-         "lat_p50_us=%.1f lat_p90_us=%.1f lat_p99_us=%.1f lat_p999_us=%.1f "
-         "lat_mean_us=%.1f csw_per_msg=%.3f fairness=%.3f\n",
-         c->t->name, c->mode == SH_THREAD ? "thread" : "process", c->groups,
-         c->fds, c->loops, c->size, sh_msg_tasks(c), (long long)r->expected,
-         (long long)r->delivered,
-         100.0 * (double)(r->expected - r->delivered) / (double)r->expected,
-         span, (double)reaped_ns * 1e-9, d / span,
-         d * (double)c->size / span / 1e6, (double)s.p50 / 1e3,
-         (double)s.p90 / 1e3, (double)s.p99 / 1e3, (double)s.p999 / 1e3,
-         s.mean / 1e3, (double)r->csw / d, r->fairness);
+  fprintf(cli_out,
+          "messaging transport=%s mode=%s groups=%d fds=%d loops=%d size=%zu "
+          "tasks=%ld messages=%lld delivered=%lld loss_pct=%.2f "
+          "elapsed_s=%.3f reaped_s=%.3f msgs_per_s=%.0f mb_per_s=%.2f "
+          "lat_p50_us=%.1f lat_p90_us=%.1f lat_p99_us=%.1f lat_p999_us=%.1f "
+          "lat_mean_us=%.1f csw_per_msg=%.3f fairness=%.3f\n",
+          c->t->name, c->mode == SH_THREAD ? "thread" : "process", c->groups,
+          c->fds, c->loops, c->size, sh_msg_tasks(c), (long long)r->expected,
+          (long long)r->delivered,
+          100.0 * (double)(r->expected - r->delivered) / (double)r->expected,
+          span, (double)reaped_ns * 1e-9, d / span,
+          d * (double)c->size / span / 1e6, (double)s.p50 / 1e3,
+          (double)s.p90 / 1e3, (double)s.p99 / 1e3, (double)s.p999 / 1e3,
+          s.mean / 1e3, (double)r->csw / d, r->fairness);
 }
 
 static int fail(const char *why) {
-  fprintf(stderr, "sockpair: messaging: %s\n", why);
+  fprintf(cli_err, "sockpair: messaging: %s\n", why);
   return CLI_EXIT_OSERR;
 }
 
@@ -109,6 +110,8 @@ int cli_messaging(int argc, char **argv) {
   int rc = parse(argc, argv, &c);
   if (rc)
     return rc < 0 ? CLI_EXIT_OK : rc;
+  if (cli_parse_only)
+    return CLI_EXIT_OK;
   sh_signals_init(); /* SIGPIPE ignored; the deadlines' SIGALRM caught */
   if (sh_msg_open(&m, &c, why, sizeof(why)) != 0)
     return fail(why);

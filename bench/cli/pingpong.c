@@ -18,14 +18,16 @@ static void report(const cli_ipc_opts *o, struct sh_pingpong *pp) {
   struct sh_stats s;
 
   sh_stats_compute(pp->rtt_ns, (size_t)pp->done, &s);
-  printf("pingpong transport=%s size=%zu count=%lld pin=%s "
-         "rtt_p50_us=%.2f rtt_p90_us=%.2f rtt_p99_us=%.2f rtt_p999_us=%.2f "
-         "rtt_mean_us=%.2f rtt_max_us=%.2f ctxsw_per_rt=%.2f elapsed_s=%.3f\n",
-         o->t->name, o->size, o->count, cli_pin_name(o->pin),
-         (double)s.p50 / 1e3, (double)s.p90 / 1e3, (double)s.p99 / 1e3,
-         (double)s.p999 / 1e3, s.mean / 1e3, (double)s.max / 1e3,
-         (double)(pp->csw_self + pp->csw_peer) / (double)pp->done,
-         (double)pp->elapsed_ns / 1e9);
+  fprintf(cli_out,
+          "pingpong transport=%s size=%zu count=%lld pin=%s "
+          "rtt_p50_us=%.2f rtt_p90_us=%.2f rtt_p99_us=%.2f rtt_p999_us=%.2f "
+          "rtt_mean_us=%.2f rtt_max_us=%.2f ctxsw_per_rt=%.2f elapsed_s=%.3f "
+          "api=%s\n",
+          o->t->name, o->size, o->count, cli_pin_name(o->pin),
+          (double)s.p50 / 1e3, (double)s.p90 / 1e3, (double)s.p99 / 1e3,
+          (double)s.p999 / 1e3, s.mean / 1e3, (double)s.max / 1e3,
+          (double)(pp->csw_self + pp->csw_peer) / (double)pp->done,
+          (double)pp->elapsed_ns / 1e9, sh_api_names[o->api]);
 }
 
 static int run(const cli_ipc_opts *o, struct sh_pingpong *pp) {
@@ -61,6 +63,8 @@ int cli_pingpong(int argc, char **argv) {
   rc = cli_ipc_parse(argc, argv, &o);
   if (rc)
     return rc < 0 ? CLI_EXIT_OK : rc;
+  if (cli_parse_only)
+    return CLI_EXIT_OK;
   pp.mode = SH_PROCESS;
   pp.hang_after = -1;
   pp.rtt_ns = malloc((size_t)o.count * sizeof(*pp.rtt_ns));

@@ -20,12 +20,13 @@ static void report(const cli_ipc_opts *o, const struct sh_oneway *ow) {
   double s = (double)((r->msgs ? r->t_last : ow->t_sent) - ow->t_first) / 1e9;
   double loss = 100.0 * (double)(o->count - received) / (double)o->count;
 
-  printf("stream transport=%s size=%zu count=%lld pin=%s sent=%lld "
-         "received=%lld loss_pct=%.2f bytes_per_s=%.0f msgs_per_s=%.0f "
-         "elapsed_s=%.3f\n",
-         o->t->name, o->size, o->count, cli_pin_name(o->pin), o->count,
-         received, loss < 0 ? 0.0 : loss, s > 0 ? (double)r->bytes / s : 0.0,
-         s > 0 ? (double)received / s : 0.0, s);
+  fprintf(cli_out,
+          "stream transport=%s size=%zu count=%lld pin=%s sent=%lld "
+          "received=%lld loss_pct=%.2f bytes_per_s=%.0f msgs_per_s=%.0f "
+          "elapsed_s=%.3f api=%s\n",
+          o->t->name, o->size, o->count, cli_pin_name(o->pin), o->count,
+          received, loss < 0 ? 0.0 : loss, s > 0 ? (double)r->bytes / s : 0.0,
+          s > 0 ? (double)received / s : 0.0, s, sh_api_names[o->api]);
 }
 
 int cli_stream(int argc, char **argv) {
@@ -44,6 +45,8 @@ int cli_stream(int argc, char **argv) {
   rc = cli_ipc_parse(argc, argv, &o);
   if (rc)
     return rc < 0 ? CLI_EXIT_OK : rc;
+  if (cli_parse_only)
+    return CLI_EXIT_OK;
   deadline = sh_now_ns() + (int64_t)o.timeout_s * 1000000000;
   rc = cli_ipc_setup(&o, &cpus, &c);
   if (rc)

@@ -187,8 +187,9 @@ struct sh_run {
   /* Before each message: go on? NULL: count of them. */
   int (*keep_running)(void *ctx);
   void *ctx;
-  enum sh_io io;  /* both ends' I/O path (0: syscall) */
-  unsigned batch; /* messages per send call (io:mmsg, io:uring; 0: 1) */
+  enum sh_io io;   /* both ends' I/O path (0: syscall) */
+  enum sh_api api; /* both ends' calls (0: raw; stream: io syscall only) */
+  unsigned batch;  /* messages per send call (io:mmsg, io:uring; 0: 1) */
   /* results: system calls on the message path, each side's (the peer
    * counts its own); how the path was set up (sh_ioend.how) */
   int64_t sys_self, sys_peer;

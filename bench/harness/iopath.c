@@ -88,9 +88,9 @@ static int open_path(struct sh_ioend *e, enum sh_io_role role) {
   return 0;
 }
 
-int sh_io_open(struct sh_ioend *e, enum sh_io io, const struct sh_transport *t,
-               int rfd, int wfd, unsigned batch, size_t cap,
-               enum sh_io_role role, int64_t deadline_ns) {
+int sh_io_open(struct sh_ioend *e, enum sh_io io, enum sh_api api,
+               const struct sh_transport *t, int rfd, int wfd, unsigned batch,
+               size_t cap, enum sh_io_role role, int64_t deadline_ns) {
   int err;
   memset(e, 0, sizeof(*e));
   e->io = role == SH_IO_RECEIVER ? receiver_io(io) : io;
@@ -106,6 +106,8 @@ int sh_io_open(struct sh_ioend *e, enum sh_io io, const struct sh_transport *t,
       return -ENOMEM;
   }
   err = open_path(e, role);
+  if (err == 0 && api == SH_API_STREAM)
+    err = sh_stream_open(e, role);
   if (err != 0)
     sh_io_close(e);
   return err;
@@ -114,6 +116,7 @@ int sh_io_open(struct sh_ioend *e, enum sh_io io, const struct sh_transport *t,
 void sh_io_close(struct sh_ioend *e) {
   sh_mmsg_close(e);
   sh_uring_close(e);
+  sh_stream_close(e);
   free(e->rbuf);
   e->rbuf = NULL;
 }
@@ -121,6 +124,8 @@ void sh_io_close(struct sh_ioend *e) {
 int sh_io_xfer(struct sh_ioend *e, const void *sbuf, size_t slen, void *rbuf,
                size_t rlen) {
   int err = 0;
+  if (e->rs)
+    return sh_stream_xfer(e, sbuf, slen, rbuf, rlen);
   if (e->io == SH_IO_URING)
     return sh_uring_xfer(e, sbuf, slen, rbuf, rlen);
   if (e->io != SH_IO_SYSCALL)
@@ -135,8 +140,9 @@ int sh_io_xfer(struct sh_ioend *e, const void *sbuf, size_t slen, void *rbuf,
 static int send_each(struct sh_ioend *e, const void *buf, size_t size,
                      unsigned count, int64_t *dropped) {
   for (unsigned i = 0; i < count; i++) {
-    int err = e->io == SH_IO_ZEROCOPY ? sh_zc_send(e, buf, size)
-                                      : sh_send(e->t, e->wfd, buf, size);
+    int err = e->ws                     ? sh_stream_send(e, buf, size)
+              : e->io == SH_IO_ZEROCOPY ? sh_zc_send(e, buf, size)
+                                        : sh_send(e->t, e->wfd, buf, size);
     if (err == -ENOBUFS && e->t->may_drop) {
       (*dropped)++; /* the kernel dropped it at the sender: loss too */
       continue;
@@ -194,7 +200,7 @@ int sh_io_recv(struct sh_ioend *e, int64_t *msgs, int64_t *bytes) {
   case SH_IO_ZEROCOPY:
     break;
   }
-  return recv_plain(e, msgs, bytes);
+  return e->rs ? sh_stream_recv(e, msgs, bytes) : recv_plain(e, msgs, bytes);
 }
 
 int sh_io_flush(struct sh_ioend *e) {

@@ -29,6 +29,17 @@ enum sh_io {
 #define SH_IO_COUNT 5
 extern const char *const sh_io_names[SH_IO_COUNT]; /* "syscall", "uring" */
 
+/* Whose calls move the messages: the harness's own send/recv/read/write
+ * (raw), or the library's stream layer on the same descriptors (stream:
+ * sp_stream_write, sp_stream_gets for a ping-pong's lines, sp_stream_read
+ * for a receiver's chunks). Stream goes with the syscall path only. */
+enum sh_api { SH_API_RAW, SH_API_STREAM };
+extern const char *const sh_api_names[2]; /* "raw", "stream" */
+
+/* How long a receiver on a transport that may drop waits for more before
+ * it looks whether the sender is done (its receive timeout). */
+#define SH_QUIET_US 20000
+
 /* The system calls this thread made on a message path: sends, receives,
  * the polls and waits between them, io_uring_enter, error-queue reads.
  * Each side counts its own (a peer thread has its own counter). */
@@ -42,7 +53,8 @@ extern _Thread_local int64_t sh_syscalls;
 int sh_io_supported(enum sh_io io, const struct sh_transport *t, char *why,
                     size_t len);
 
-struct sh_uring; /* uring.c */
+struct sh_uring;                    /* uring.c */
+typedef struct sp_stream sp_stream; /* sockpair.h */
 
 /* What an endpoint did beyond moving bytes. */
 struct sh_io_stats {
@@ -62,8 +74,9 @@ struct sh_ioend {
   size_t cap;          /* the largest message a receive takes */
   int64_t deadline_ns; /* every wait ends by then (0: no deadline) */
   struct sh_uring *u;
-  void *mm;   /* mmsg.c's arrays */
-  char *rbuf; /* the plain receiver's buffer (cap bytes) */
+  sp_stream *rs, *ws; /* api stream: on dup()s of rfd, wfd (one: a socket) */
+  void *mm;           /* mmsg.c's arrays */
+  char *rbuf;         /* the plain receiver's buffer (cap bytes) */
   struct sh_io_stats zc;
   char how[32]; /* io_uring: "ring=defer recv=multishot"; else "" */
 };
@@ -73,11 +86,13 @@ struct sh_ioend {
 enum sh_io_role { SH_IO_PINGPONG, SH_IO_SENDER, SH_IO_RECEIVER };
 
 /* Opens an endpoint on the descriptors rfd / wfd (not its own: it closes
- * neither) for a role. deadline_ns bounds every wait of a peer
- * thread, which no signal interrupts. 0 or a negative errno. */
-int sh_io_open(struct sh_ioend *e, enum sh_io io, const struct sh_transport *t,
-               int rfd, int wfd, unsigned batch, size_t cap,
-               enum sh_io_role role, int64_t deadline_ns);
+ * neither) for a role, with the calls of api. deadline_ns bounds every
+ * wait of a peer thread, which no signal interrupts. 0 or a negative
+ * errno (-EOPNOTSUPP: api stream on another path than syscall, or on an
+ * eventfd). */
+int sh_io_open(struct sh_ioend *e, enum sh_io io, enum sh_api api,
+               const struct sh_transport *t, int rfd, int wfd, unsigned batch,
+               size_t cap, enum sh_io_role role, int64_t deadline_ns);
 void sh_io_close(struct sh_ioend *e);
 
 /* One hop of a ping-pong: sends slen bytes of sbuf (none if 0), then
@@ -120,6 +135,15 @@ void sh_mmsg_close(struct sh_ioend *e);
 int sh_mmsg_send(struct sh_ioend *e, const void *buf, size_t size,
                  unsigned count, int64_t *dropped);
 int sh_mmsg_recv(struct sh_ioend *e, int64_t *msgs, int64_t *bytes);
+
+/* api stream (streamio.c). A ping-pong's receive takes one line: rlen
+ * bytes, the last a newline, into rbuf of rlen + 1 bytes. */
+int sh_stream_open(struct sh_ioend *e, enum sh_io_role role);
+void sh_stream_close(struct sh_ioend *e);
+int sh_stream_xfer(struct sh_ioend *e, const void *sbuf, size_t slen,
+                   void *rbuf, size_t rlen);
+int sh_stream_send(struct sh_ioend *e, const void *buf, size_t size);
+int sh_stream_recv(struct sh_ioend *e, int64_t *msgs, int64_t *bytes);
 
 int sh_zc_open(struct sh_ioend *e);
 int sh_zc_send(struct sh_ioend *e, const void *buf, size_t size);

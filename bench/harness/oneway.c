@@ -19,8 +19,6 @@
 #include "harness.h"
 #include "sockpair.h"
 
-#define QUIET_US 20000
-
 struct sink {
   const struct sh_run *run;
   int rfd, wfd, done_fd;
@@ -82,13 +80,13 @@ static void sink_run(void *arg, struct sh_report *rep) {
   if (r->t->may_drop) {
     /* Lost messages never arrive: wake up now and then to look at
      * done_fd. */
-    struct timeval tv = {0, QUIET_US};
+    struct timeval tv = {0, SH_QUIET_US};
     if (setsockopt(a->rfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
       err = -errno;
   }
   if (err == 0)
-    err = sh_io_open(&a->io, r->io, r->t, a->rfd, a->wfd, r->batch, a->cap,
-                     SH_IO_RECEIVER,
+    err = sh_io_open(&a->io, r->io, r->api, r->t, a->rfd, a->wfd, r->batch,
+                     a->cap, SH_IO_RECEIVER,
                      sh_now_ns() + (int64_t)r->peer_timeout_s * 1000000000);
   if (err == 0)
     err = sh_send(r->t, a->wfd, a->buf, 1); /* ready */
@@ -123,14 +121,9 @@ static unsigned next_batch(const struct sh_run *r, int64_t sent, int *more) {
 
 /* The sender's loop; 0, or a negative errno and ow->run.failed. */
 static int source(struct sh_oneway *ow, struct sh_ioend *io, char *buf) {
-  const struct sh_transport *t = ow->run.t;
   int64_t sent = 0, s0;
   int more = 1;
-  int err = sh_recv(t, io->rfd, buf, 1); /* the sink is ready */
-  if (err != 0) {
-    ow->run.failed = "waiting for the receiver";
-    return err;
-  }
+  int err = 0;
   ow->csw_self = sh_csw_self();
   s0 = sh_syscalls;
   ow->t_first = sh_now_ns();
@@ -159,12 +152,18 @@ static int source(struct sh_oneway *ow, struct sh_ioend *io, char *buf) {
   return 0;
 }
 
-/* The sender's end on the run's I/O path, made after the sink started
- * (a ring is never inherited), then its loop. */
+/* The sender's end on the run's I/O path, made once the sink is ready (a
+ * ring is never inherited; a stream on a pipe makes its end non-blocking),
+ * then its loop. */
 static int send_all(struct sh_oneway *ow, const struct sh_chan *c, char *buf) {
   struct sh_ioend io;
-  int err = sh_io_open(&io, ow->run.io, ow->run.t, c->rfd[0], c->wfd[0],
-                       ow->run.batch, ow->run.size, SH_IO_SENDER, 0);
+  int err = sh_recv(ow->run.t, c->rfd[0], buf, 1);
+  if (err != 0) {
+    ow->run.failed = "waiting for the receiver";
+    return err;
+  }
+  err = sh_io_open(&io, ow->run.io, ow->run.api, ow->run.t, c->rfd[0],
+                   c->wfd[0], ow->run.batch, ow->run.size, SH_IO_SENDER, 0);
   if (err != 0) {
     ow->run.failed = "io set-up";
     return err;

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -56,9 +57,9 @@ static void echo(void *arg, struct sh_report *rep) {
   const struct sh_run *r = &pp->run;
   int64_t c0 = csw_of(pp->mode), s0;
   struct sh_ioend io;
-  int err =
-      sh_io_open(&io, r->io, r->t, e->rfd, e->wfd, 1, r->size, SH_IO_PINGPONG,
-                 sh_now_ns() + (int64_t)r->peer_timeout_s * 1000000000);
+  int err = sh_io_open(&io, r->io, r->api, r->t, e->rfd, e->wfd, 1, r->size,
+                       SH_IO_PINGPONG,
+                       sh_now_ns() + (int64_t)r->peer_timeout_s * 1000000000);
   if (err != 0) {
     rep->err = err;
     snprintf(rep->what, sizeof(rep->what), "io:%s set-up", sh_io_names[r->io]);
@@ -78,11 +79,7 @@ static void echo(void *arg, struct sh_report *rep) {
 /* The timed loop; 0, or a negative errno and pp->run.failed. */
 static int loop(struct sh_pingpong *pp, struct sh_ioend *io, char *buf) {
   int64_t c0, s0, start;
-  int err = sh_recv(pp->run.t, io->rfd, buf, 1); /* the peer is ready */
-  if (err != 0) {
-    pp->run.failed = "waiting for the peer";
-    return err;
-  }
+  int err;
   c0 = csw_of(pp->mode);
   s0 = sh_syscalls;
   start = sh_now_ns();
@@ -106,13 +103,19 @@ static int loop(struct sh_pingpong *pp, struct sh_ioend *io, char *buf) {
   return 0;
 }
 
-/* The caller's end on the run's I/O path, made after the peer started
- * (a ring is never inherited), then the timed loop. */
+/* The caller's end on the run's I/O path, made once the peer is ready (a
+ * ring is never inherited; a stream on a pipe makes its end non-blocking),
+ * then the timed loop. */
 static int run_loop(struct sh_pingpong *pp, const struct sh_chan *c,
                     char *buf) {
   struct sh_ioend io;
-  int err = sh_io_open(&io, pp->run.io, pp->run.t, c->rfd[0], c->wfd[0], 1,
-                       pp->run.size, SH_IO_PINGPONG, 0);
+  int err = sh_recv(pp->run.t, c->rfd[0], buf, 1);
+  if (err != 0) {
+    pp->run.failed = "waiting for the peer";
+    return err;
+  }
+  err = sh_io_open(&io, pp->run.io, pp->run.api, pp->run.t, c->rfd[0],
+                   c->wfd[0], 1, pp->run.size, SH_IO_PINGPONG, 0);
   if (err != 0) {
     pp->run.failed = "io set-up";
     return err;
@@ -128,7 +131,8 @@ int sh_pingpong_run(struct sh_pingpong *pp, struct sh_chan *c) {
   struct sh_peer peer;
   struct sh_report rep;
   struct echo e;
-  char *buf = calloc(2, pp->run.size);
+  /* Two buffers of a line and its NUL (api stream reads lines). */
+  char *buf = calloc(2, pp->run.size + 1);
   int err;
   pp->done = pp->elapsed_ns = pp->csw_self = pp->csw_peer = 0;
   pp->run.sys_self = pp->run.sys_peer = 0;
@@ -139,7 +143,12 @@ int sh_pingpong_run(struct sh_pingpong *pp, struct sh_chan *c) {
     pp->run.failed = "malloc";
     return -ENOMEM;
   }
-  e = (struct echo){pp, c->rfd[1], c->wfd[1], buf + pp->run.size};
+  /* The message is a line: api stream's reader takes one. */
+  if (pp->run.size > 0) {
+    memset(buf, 'x', pp->run.size - 1);
+    buf[pp->run.size - 1] = '\n';
+  }
+  e = (struct echo){pp, c->rfd[1], c->wfd[1], buf + pp->run.size + 1};
   err = sh_peer_start(&peer, pp->mode, pp->run.peer_cpu, pp->run.peer_timeout_s,
                       close_in_child, 2, echo, &e);
   if (err != 0) {

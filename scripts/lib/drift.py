@@ -51,9 +51,7 @@ def by_position(runs):
         if m and s["time"]:
             pos = out.setdefault(m.group(1), {})
             pos.setdefault(m.group(2), []).extend(s["time"])
-    order = list(LABELS)
-    return dict(sorted(out.items(), key=lambda kv: (
-        order.index(kv[0]) if kv[0] in order else len(order), kv[0])))
+    return _ordered(out)
 
 
 def within_run(run):

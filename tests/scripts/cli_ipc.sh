@@ -15,6 +15,10 @@ for cmd in pingpong stream; do
   expect_rc 64 "$cli" $cmd --size 999999999999
   expect_rc 64 "$cli" $cmd --pin other
   expect_rc 64 "$cli" $cmd --timeout 0
+  expect_rc 64 "$cli" $cmd --api stdio
+  grep -q -- "--api wants raw or stream, not 'stdio'" "$SCRATCH/err" ||
+    fail "$cmd: bad --api not named"
+  expect_rc 64 "$cli" $cmd --api stream --transport eventfd
   expect_rc 0 "$cli" $cmd --help
 done
 # A datagram larger than the transport takes: the system says no (71).
@@ -41,6 +45,22 @@ for t in unix-stream unix-dgram unix-seqpacket tcp4 tcp6 udp4 udp6 pipe; do
     grep -q "received=500 loss_pct=0.00" "$SCRATCH/out" || fail "stream $t lost data" ;;
   esac
 done
+# --api stream: the library's stream layer on both ends, same summary line.
+for t in unix-stream unix-seqpacket tcp4 pipe; do
+  for a in raw stream; do
+    expect_rc 0 "$cli" pingpong --transport $t --count 200 --size 100 --pin same --timeout 20 --api $a
+    grep -Eq "^pingpong transport=$t size=100 count=200 pin=same rtt_p50_us=[0-9.]+ .* elapsed_s=[0-9.]+ api=$a\$" \
+      "$SCRATCH/out" || fail "pingpong $t api $a: $(cat "$SCRATCH/out")"
+    expect_rc 0 "$cli" stream --transport $t --count 500 --size 1000 --timeout 20 --api $a
+    grep -Eq "^stream transport=$t .* received=500 loss_pct=0.00 .* elapsed_s=[0-9.]+ api=$a\$" \
+      "$SCRATCH/out" || fail "stream $t api $a: $(cat "$SCRATCH/out")"
+  done
+done
+t0=$(date +%s)
+expect_rc 71 "$cli" pingpong --count 10000000 --api stream --timeout 1
+grep -q ETIMEDOUT "$SCRATCH/err" || fail "api stream: no ETIMEDOUT"
+[ $(($(date +%s) - t0)) -le 10 ] || fail "api stream: not bounded by --timeout"
+
 # A byte stream carries messages larger than one socket buffer.
 expect_rc 0 "$cli" stream --transport unix-stream --count 4 --size 4194304 --timeout 20
 grep -q "received=4 loss_pct=0.00" "$SCRATCH/out" || fail "large stream"
