@@ -1,7 +1,7 @@
 /* betterN_* shows item N of "Better than PHP" in docs/php-semantics.md. */
 #include "stream_util.h"
 
-#include "fault.h"
+#include "calls.h"
 
 #include <poll.h>
 
@@ -152,30 +152,6 @@ TEST(better3_read_returns_buffered_bytes_at_once) {
   }
 }
 
-/* Counts the syscalls of the calling thread through the fault seam. */
-typedef struct counter {
-  int calls[SP_CALL__COUNT];
-  size_t recv_len; /* the last recv's byte count */
-} counter;
-
-static int count_hook(void *ctx, sp_call call, size_t *len) {
-  counter *c = ctx;
-
-  c->calls[call]++;
-  if (call == SP_CALL_RECV)
-    c->recv_len = *len;
-  return 0;
-}
-
-static void count_start(counter *c) {
-  memset(c, 0, sizeof(*c));
-  sp_fault_set_hook(count_hook, c);
-}
-
-static void count_stop(void) {
-  sp_fault_set_hook(NULL, NULL);
-}
-
 /* The test's own poll (not counted: it is not the library's). */
 static void wait_readable(sp_stream *s) {
   struct pollfd pfd = {.fd = sp_stream_fd(s), .events = POLLIN};
@@ -188,7 +164,7 @@ TEST(better4_one_recv_per_read_when_ready) {
     sp_stream *p[2];
     char *data = pattern(10000, 6);
     char buf[100];
-    counter c;
+    sp_test_calls c;
 
     if (!cells[i].bytestream || !open_cell(&cells[i], p)) {
       free(data);
@@ -196,9 +172,9 @@ TEST(better4_one_recv_per_read_when_ready) {
     }
     put(p[0], data, 10000);
     wait_readable(p[1]);
-    count_start(&c);
+    sp_test_calls_start(&c);
     ASSERT_EQ(sp_stream_read(p[1], buf, sizeof(buf)), sizeof(buf));
-    count_stop();
+    sp_test_calls_stop();
     ASSERT_MEM_EQ(buf, data, sizeof(buf));
     /* One recv of a whole chunk (>= 64 KiB), no poll. PHP: poll + 8 KiB
      * recv. */
@@ -206,9 +182,9 @@ TEST(better4_one_recv_per_read_when_ready) {
     ASSERT_EQ(c.calls[SP_CALL_POLL], 0);
     ASSERT_GE(c.recv_len, 64 * 1024);
     /* The next read is served from the buffer: no syscall at all. */
-    count_start(&c);
+    sp_test_calls_start(&c);
     ASSERT_EQ(sp_stream_read(p[1], buf, sizeof(buf)), sizeof(buf));
-    count_stop();
+    sp_test_calls_stop();
     ASSERT_MEM_EQ(buf, data + 100, sizeof(buf));
     ASSERT_EQ(c.calls[SP_CALL_RECV] + c.calls[SP_CALL_POLL], 0);
     free(data);
@@ -219,16 +195,16 @@ TEST(better4_one_recv_per_read_when_ready) {
 TEST(better4_gets_one_recv_for_many_lines) {
   for (int i = 0; i < NCELLS; i++) {
     sp_stream *p[2];
-    counter c;
+    sp_test_calls c;
 
     if (!open_cell(&cells[i], p))
       continue;
     PUT(p[0], "line one\nline two\n");
     wait_readable(p[1]);
-    count_start(&c);
+    sp_test_calls_start(&c);
     EXPECT_GETS(p[1], 64, "line one\n");
     EXPECT_GETS(p[1], 64, "line two\n"); /* buffered: no syscall */
-    count_stop();
+    sp_test_calls_stop();
     ASSERT_EQ(c.calls[SP_CALL_POLL], 0);
     /* UNIX datagrams: the size (MSG_PEEK|MSG_TRUNC), then the message;
      * UDP needs no size (65535 at most): one recv. */
@@ -240,22 +216,22 @@ TEST(better4_gets_one_recv_for_many_lines) {
 TEST(better4_chunk_size_is_settable) {
   sp_stream *p[2];
   char buf[100];
-  counter c;
+  sp_test_calls c;
 
   ASSERT(open_cell(&cells[0], p));
   ASSERT_ERR(sp_stream_set_chunk_size(p[1], 0), SP_EINVAL);
   ASSERT_OK(sp_stream_set_chunk_size(p[1], 4096));
   PUT(p[0], "abc\n");
-  count_start(&c);
+  sp_test_calls_start(&c);
   EXPECT_GETS(p[1], 64, "abc\n");
-  count_stop();
+  sp_test_calls_stop();
   ASSERT_EQ(c.recv_len, 4096);
   /* A read of at least a chunk goes straight into the caller's buffer. */
   ASSERT_OK(sp_stream_set_chunk_size(p[1], 50));
   PUT(p[0], "0123456789");
-  count_start(&c);
+  sp_test_calls_start(&c);
   ASSERT_EQ(sp_stream_read(p[1], buf, sizeof(buf)), 10);
-  count_stop();
+  sp_test_calls_stop();
   ASSERT_EQ(c.recv_len, sizeof(buf));
   ASSERT_EQ(c.calls[SP_CALL_RECV], 1);
   close_pair(p);
@@ -269,14 +245,14 @@ static void late_writer(void *arg) {
 
 TEST(better4_poll_only_on_eagain) {
   sp_stream *p[2];
-  counter c;
+  sp_test_calls c;
   pid_t pid;
 
   ASSERT(open_cell(&cells[0], p));
   pid = spawn(late_writer, p[0]);
-  count_start(&c);
+  sp_test_calls_start(&c);
   EXPECT_GETS(p[1], 64, "late\n");
-  count_stop();
+  sp_test_calls_stop();
   /* recv (EAGAIN), poll (wakes on the data), recv. */
   ASSERT_EQ(c.calls[SP_CALL_RECV], 2);
   ASSERT_EQ(c.calls[SP_CALL_POLL], 1);

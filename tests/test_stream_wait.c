@@ -9,30 +9,11 @@
  */
 #include "stream_util.h"
 
-#include "fault.h"
+#include "calls.h"
 
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-
-typedef struct counter {
-  int calls[SP_CALL__COUNT];
-} counter;
-
-static int count_hook(void *ctx, sp_call call, size_t *len) {
-  (void)len;
-  ((counter *)ctx)->calls[call]++;
-  return 0;
-}
-
-static void count_start(counter *c) {
-  memset(c, 0, sizeof(*c));
-  sp_fault_set_hook(count_hook, c);
-}
-
-static void count_stop(void) {
-  sp_fault_set_hook(NULL, NULL);
-}
 
 /* The peer writes "late\n" (one message) after 50 ms. */
 static void late_line(void *arg) {
@@ -65,14 +46,14 @@ TEST(socket_waits_in_recv_after_first_wait) {
   for (int i = 0; i < NCELLS; i++) {
     int unix_stream = cells[i].domain == SP_PF_UNIX && cells[i].bytestream;
     sp_stream *p[2];
-    counter c;
+    sp_test_calls c;
 
     if (!open_cell(&cells[i], p))
       continue;
     learn_to_wait(p[1]);
-    count_start(&c);
+    sp_test_calls_start(&c);
     read_late(p[1], sp_stream_fd(p[0]));
-    count_stop();
+    sp_test_calls_stop();
     /* One recv that waits (a datagram's size query), then the datagram;
      * no poll, SO_RCVTIMEO set once. */
     ASSERT_EQ(c.calls[SP_CALL_POLL], 0);
@@ -80,17 +61,17 @@ TEST(socket_waits_in_recv_after_first_wait) {
     ASSERT_EQ(c.calls[SP_CALL_RECV], cells[i].bytestream ? 0 : 1);
     ASSERT_EQ(c.calls[SP_CALL_SETSOCKOPT], 1);
     /* The next read sets nothing. */
-    count_start(&c);
+    sp_test_calls_start(&c);
     read_late(p[1], sp_stream_fd(p[0]));
-    count_stop();
+    sp_test_calls_stop();
     ASSERT_EQ(c.calls[SP_CALL_SETSOCKOPT] + c.calls[SP_CALL_POLL], 0);
     if (unix_stream) {
       /* Having sent, it polls first: the peer's reading what we sent
        * would wake a recv for nothing. */
       PUT(p[1], "sent\n");
-      count_start(&c);
+      sp_test_calls_start(&c);
       read_late(p[1], sp_stream_fd(p[0]));
-      count_stop();
+      sp_test_calls_stop();
       ASSERT_EQ(c.calls[SP_CALL_POLL], 1);
       ASSERT_EQ(c.calls[SP_CALL_RECV], 1);
       ASSERT_EQ(c.calls[SP_CALL_RECV_WAIT], 0);
@@ -126,7 +107,7 @@ TEST(socket_send_waits_in_send_after_first_wait) {
   char *data = calloc(1, len);
   struct slow_reader r;
   sp_stream *p[2];
-  counter c;
+  sp_test_calls c;
   pid_t pid;
 
   ASSERT(data);
@@ -134,9 +115,9 @@ TEST(socket_send_waits_in_send_after_first_wait) {
   r = (struct slow_reader){sp_stream_fd(p[1]), sp_stream_fd(p[0]), 2 * len};
   pid = spawn(slow_read, &r);
   ASSERT_EQ(sp_stream_write(p[0], data, len), (ssize_t)len); /* learns */
-  count_start(&c);
+  sp_test_calls_start(&c);
   ASSERT_EQ(sp_stream_write(p[0], data, len), (ssize_t)len);
-  count_stop();
+  sp_test_calls_stop();
   /* Every send waits in the kernel (SO_SNDTIMEO set once): no poll, no
    * send that says EAGAIN. */
   ASSERT_EQ(c.calls[SP_CALL_POLL] + c.calls[SP_CALL_SEND], 0);
@@ -262,7 +243,7 @@ static void late_pipe_line(void *arg) {
 
 TEST(pipe_polls_first_after_a_wait) {
   sp_stream *p[2];
-  counter c;
+  sp_test_calls c;
   int wfd;
   pid_t pid;
 
@@ -270,9 +251,9 @@ TEST(pipe_polls_first_after_a_wait) {
   wfd = sp_stream_fd(p[1]);
   learn_to_wait(p[0]);
   pid = spawn(late_pipe_line, &wfd);
-  count_start(&c);
+  sp_test_calls_start(&c);
   EXPECT_GETS(p[0], 64, "late\n");
-  count_stop();
+  sp_test_calls_stop();
   reap(pid);
   ASSERT_EQ(c.calls[SP_CALL_POLL], 1);
   ASSERT_EQ(c.calls[SP_CALL_READ], 1);
@@ -285,16 +266,16 @@ TEST(pipe_write_skips_mask_when_sigpipe_ignored) {
   sigset_t set;
   sigset_t pending;
   sp_stream *p[2];
-  counter c;
+  sp_test_calls c;
 
   memset(&ign, 0, sizeof(ign));
   ign.sa_handler = SIG_IGN;
   ASSERT_EQ(sigaction(SIGPIPE, &ign, &old), 0);
   open_pipe(p);
-  count_start(&c);
+  sp_test_calls_start(&c);
   PUT(p[1], "a\n");
   PUT(p[1], "b\n");
-  count_stop();
+  sp_test_calls_stop();
   /* Asked before each write, as it may change at any time. */
   ASSERT_EQ(c.calls[SP_CALL_SIGACTION], 2);
   ASSERT_EQ(c.calls[SP_CALL_WRITE], 2);
@@ -318,17 +299,17 @@ TEST(pipe_write_skips_mask_when_sigpipe_ignored) {
 
 TEST(pipe_write_asks_now_and_then_when_not_ignored) {
   sp_stream *p[2];
-  counter c;
+  sp_test_calls c;
   char buf[8];
 
   ASSERT(signal(SIGPIPE, SIG_DFL) != SIG_ERR);
   open_pipe(p);
-  count_start(&c);
+  sp_test_calls_start(&c);
   for (int i = 0; i < 64; i++) {
     PUT(p[1], "z");
     ASSERT_EQ(sp_stream_read(p[0], buf, sizeof(buf)), 1);
   }
-  count_stop();
+  sp_test_calls_stop();
   ASSERT_EQ(c.calls[SP_CALL_SIGACTION], 1);
   ASSERT_EQ(c.calls[SP_CALL_WRITE], 64);
   close_pair(p);
