@@ -41,6 +41,19 @@ def capture_env(repo, cli):
     return envmod.capture(ea)
 
 
+def heading(title, env):
+    """A Markdown table's title and the line that says where and when it
+    was taken."""
+    k = env.get("kernel") or {}
+    sp = env.get("sockpair") or {}
+    return ["# " + title, "",
+            "kernel %s, host %s, %s UTC, sockpair %s%s, load %s" % (
+                k.get("release"), env.get("host"), env.get("timestamp_utc"),
+                str(sp.get("commit", "absent"))[:12],
+                " (dirty)" if sp.get("dirty") is True else "",
+                env.get("loadavg")), ""]
+
+
 def store(results, kernel, env, prefix, doc, md):
     """(json path, md path); raises OSError. kernel None: the env's."""
     kernel = kernel or (env.get("kernel") or {}).get("release")

@@ -166,16 +166,8 @@ def summaries(cmds):
 
 
 def markdown(env, args, cmds, perf_why, table, lines):
-    k = env.get("kernel") or {}
-    sp = env.get("sockpair") or {}
-    out = ["# Whole-process timings: hyperfine %s" % args.hyperfine_version,
-           "",
-           "kernel %s, host %s, %s UTC, sockpair %s%s, load %s" % (
-               k.get("release"), env.get("host"), env.get("timestamp_utc"),
-               str(sp.get("commit", "absent"))[:12],
-               " (dirty)" if sp.get("dirty") is True else "",
-               env.get("loadavg")),
-           "",
+    out = export.heading("Whole-process timings: hyperfine %s"
+                         % args.hyperfine_version, env) + [
            "`hyperfine -N --warmup %d --runs %d` over the commands below, in "
            "one run; each round trip count is %d. Whole-process times swing "
            "with the neighbours: compare rows of one table, not tables."
@@ -194,16 +186,8 @@ def markdown(env, args, cmds, perf_why, table, lines):
 
 
 def peers_markdown(env, args, cmds, skipped, table, rows):
-    k = env.get("kernel") or {}
-    sp = env.get("sockpair") or {}
-    out = ["# Whole-process peers: hyperfine %s" % args.hyperfine_version,
-           "",
-           "kernel %s, host %s, %s UTC, sockpair %s%s, load %s" % (
-               k.get("release"), env.get("host"), env.get("timestamp_utc"),
-               str(sp.get("commit", "absent"))[:12],
-               " (dirty)" if sp.get("dirty") is True else "",
-               env.get("loadavg")),
-           "",
+    out = export.heading("Whole-process peers: hyperfine %s"
+                         % args.hyperfine_version, env) + [
            "`hyperfine -N --warmup %d --runs %d` over the commands below, in "
            "one run: PHP's manual line ping-pong (%d round trips) and a bulk "
            "read (%d blocks of %d bytes) over a UNIX pair, by a raw C "

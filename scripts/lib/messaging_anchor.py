@@ -149,15 +149,8 @@ def fmt(v, d=3):
 
 
 def markdown(env, args, data, perf_why):
-    k = env.get("kernel") or {}
-    sp = env.get("sockpair") or {}
-    out = ["# hackbench anchor: perf bench sched messaging vs sockpair "
-           "messaging", "",
-           "kernel %s, host %s, %s UTC, sockpair %s%s, load %s" % (
-               k.get("release"), env.get("host"), env.get("timestamp_utc"),
-               str(sp.get("commit", "absent"))[:12],
-               " (dirty)" if sp.get("dirty") is True else "",
-               env.get("loadavg")), "",
+    out = export.heading("hackbench anchor: perf bench sched messaging vs "
+                         "sockpair messaging", env) + [
            "Same parameters on both sides (20 senders + 20 receivers a group, "
            "100-byte messages, %d loops), %d rounds per configuration, "
            "interleaved (perf then sockpair, then the other way round). "
