@@ -302,8 +302,11 @@ def io_stuck_peer(binary, out):
     env = dict(os.environ, SP_BENCH_PEER_HANG="1", SP_BENCH_WATCHDOG_S="1")
     filt = ("^BM_Latency/(unix-stream|udp4|pipe)/(process|thread)/same-cpu/"
             "io:uring/bytes:64/")
+    # A min time far above one round trip: under ASan on a loaded machine
+    # one round trip can take 10 ms, and a run that stopped after it would
+    # never reach the hang.
     rc, runs = run_json([binary, f"--benchmark_filter={filt}",
-                         "--benchmark_min_time=0.01"], out, env)
+                         "--benchmark_min_time=0.5"], out, env)
     if rc != 1 or len(runs) != 6:
         fail(f"io stuck peers: exit {rc} with {len(runs)} runs, "
              "expected 1 with 6")
