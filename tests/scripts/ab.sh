@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # scripts/bench --ab (scripts/lib/ab.py): two identical commands run
 # interleaved over two rounds → both sides stored whole under
-# <results>/<kernel>/ab/<stamp>-<host>/{a,b}/, nothing called changed, no
-# drift band (the sides were interleaved); a failing or hanging command
-# stores nothing. Kept small: one floor benchmark, the canaries, ≤ 90 s.
+# <results>/<kernel>/ab/<stamp>-<host>/{a,b}/, compare's verdict and exit
+# status, no drift band (the sides were interleaved); a failing or hanging
+# command stores nothing. Kept small: one floor benchmark, the canaries, ≤ 90 s.
 # Args: REPO BUILD SOCKPAIR_BENCH
 . "$(dirname "$0")/lib.sh"
 BENCH=$3
@@ -16,9 +16,17 @@ ab() {
     --sp_canaries=true '--benchmark_filter=^BM_Floor/getppid$'
 }
 start=$(date +%s)
-expect_rc 0 ab '$SP_BENCH' "$BENCH"
-echo "A/A in $(($(date +%s) - start)) s"
-grep -q '^overall: 1 benchmarks — worse 0, better 0' "$SCRATCH/out" || fail "A/A: $(grep '^overall' "$SCRATCH/out")"
+# Which verdict an A/A gets is chance (a false positive at rate alpha, more
+# on a loaded machine), so it is not asserted here; that the verdict is
+# compare's, over one benchmark, with compare's exit status, is.
+rc=0
+ab '$SP_BENCH' "$BENCH" >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
+echo "A/A in $(($(date +%s) - start)) s, exit $rc: $(grep '^overall' "$SCRATCH/out" || true)"
+overall='^overall: 1 benchmarks — worse ([01]), better [01], same [01], inconclusive [01];'
+[[ $(grep '^overall' "$SCRATCH/out") =~ $overall ]] || {
+  tail -20 "$SCRATCH/err" >&2; fail "A/A: no verdict over one benchmark"; }
+want=0; [ "${BASH_REMATCH[1]}" = 1 ] && want=3
+[ "$rc" -eq "$want" ] || fail "A/A exited $rc, want compare's $want"
 grep -q '^drift band: .*not applied: the sides ran interleaved' "$SCRATCH/out" || fail "band applied to --ab"
 grep -q '^ab: round 2/2: [AB] then [AB]$' "$SCRATCH/err" || fail "no round line"
 dirs=("$res"/*/ab/*-*)
