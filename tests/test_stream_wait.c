@@ -80,6 +80,39 @@ TEST(socket_waits_in_recv_after_first_wait) {
   }
 }
 
+/* A wait shorter than the kernel's timer can keep (a socket timeout is
+ * rounded up to whole jiffies) is a ppoll, never a recv asleep: a 250 us
+ * timeout is never early and reads no SO_RCVTIMEO. A stream that has
+ * waited and has 100 ms or more still sleeps in recv(). */
+TEST(short_timeout_polls_long_one_waits_in_kernel) {
+  for (int i = 0; i < NCELLS; i++) {
+    sp_stream *p[2];
+    sp_test_calls c;
+    char buf[16];
+    int64_t t0;
+
+    if (!cells[i].close_visible || !open_cell(&cells[i], p))
+      continue;
+    learn_to_wait(p[1]);
+    ASSERT_OK(sp_stream_set_timeout(p[1], 250));
+    sp_test_calls_start(&c);
+    t0 = sp_test_now_us();
+    ASSERT_ERR(sp_stream_read(p[1], buf, sizeof(buf)), SP_ETIMEDOUT);
+    ASSERT_GE(sp_test_now_us() - t0, 250);
+    sp_test_calls_stop();
+    ASSERT_EQ(c.calls[SP_CALL_RECV_WAIT], 0);
+    ASSERT_GE(c.calls[SP_CALL_POLL], 1);
+    ASSERT_EQ(c.calls[SP_CALL_SETSOCKOPT], 0);
+    ASSERT_EQ(sp_stream_timed_out(p[1]), 1);
+    ASSERT_OK(sp_stream_set_timeout(p[1], 100 * 1000));
+    sp_test_calls_start(&c);
+    ASSERT_ERR(sp_stream_read(p[1], buf, sizeof(buf)), SP_ETIMEDOUT);
+    sp_test_calls_stop();
+    ASSERT_GE(c.calls[SP_CALL_RECV_WAIT], 1);
+    close_pair(p);
+  }
+}
+
 /* The reader: waits 50 ms (the writer finds the buffer full), then reads
  * until EOF and checks the count. */
 struct slow_reader {

@@ -307,9 +307,11 @@ SP_EXTERN int sp_stream_eof(sp_stream *s);
 /* stream_set_blocking. Sockets: also sets the descriptor's O_NONBLOCK (as
  * PHP); pipes stay O_NONBLOCK (see sp_stream_open). 0 or -errno. */
 SP_EXTERN int sp_stream_set_blocking(sp_stream *s, int blocking);
-/* stream_set_timeout, in microseconds: the longest each blocking wait
- * lasts (rounded up to the millisecond). Negative: wait forever. 0: never
- * wait (one check). Default SP_DEFAULT_TIMEOUT_US. Returns 0. */
+/* stream_set_timeout, in microseconds: how long each blocking wait may
+ * last before SP_ETIMEDOUT, kept to within tens of microseconds (ppoll),
+ * except that a wait of 100 ms or more may sleep in the kernel, whose
+ * timer can end it up to a jiffy (1-10 ms) late. Negative: wait forever.
+ * 0: never wait (one check). Default SP_DEFAULT_TIMEOUT_US. Returns 0. */
 SP_EXTERN int sp_stream_set_timeout(sp_stream *s, int64_t usec);
 /* stream_get_meta_data()['timed_out']: 1 if the last read round timed
  * out; cleared by the next round that brings data (or an empty datagram,

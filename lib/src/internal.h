@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 
 /* Deadline for the whole loopback emulation of one pair. */
-#define SP__EMULATION_DEADLINE_MS 5000
+#define SP__EMULATION_DEADLINE_US (5 * 1000000LL)
 
 /* fd.c: descriptor primitives. Each returns 0 or -errno, EINTR retried. */
 void sp__close(int fd); /* -1 is a no-op; EINTR counts as closed */
@@ -21,14 +21,14 @@ int sp__get_nonblock(int fd); /* 1, 0, or -errno */
  * mode on or off to match. */
 int sp__apply_flags(int fd, int flags);
 
-/* time.c: monotonic milliseconds, deadlines and a bounded poll. */
-int64_t sp__now_ms(void);
-/* Milliseconds left until deadline, >= 0; a negative deadline means none
- * and gives -1 (poll's "forever"). */
-int sp__ms_left(int64_t deadline_ms);
-/* Polls one fd until deadline_ms (negative: none), retrying EINTR with the
+/* time.c: monotonic microseconds, deadlines and a bounded poll. */
+int64_t sp__now_us(void);
+/* Microseconds left until deadline_us, >= 0; a negative deadline means
+ * none and gives -1. */
+int64_t sp__us_left(int64_t deadline_us);
+/* Polls one fd until deadline_us (negative: none), retrying EINTR with the
  * time left. Returns revents (> 0), 0 on timeout, or -errno. */
-int sp__poll_one(int fd, short events, int64_t deadline_ms);
+int sp__poll_one(int fd, short events, int64_t deadline_us);
 
 /* loopback.c: the loopback address of an inet domain. */
 typedef struct sp__addr {

@@ -53,7 +53,7 @@ static int start_connect(int domain, const sp__addr *to, int *client_out) {
  * flooding it, accept4 failing again and again) never lets poll() time
  * out. */
 static int accept_own(int listener, const sp__addr *client_addr, int flags,
-                      int64_t deadline_ms, int *server_out) {
+                      int64_t deadline_us, int *server_out) {
   int accept_flags = flags & (SOCK_NONBLOCK | SOCK_CLOEXEC);
 
   for (;;) {
@@ -61,9 +61,9 @@ static int accept_own(int listener, const sp__addr *client_addr, int flags,
     int r;
     int fd;
 
-    if (sp__ms_left(deadline_ms) == 0)
+    if (sp__us_left(deadline_us) == 0)
       return SP_ETIMEDOUT;
-    r = sp__poll_one(listener, POLLIN, deadline_ms);
+    r = sp__poll_one(listener, POLLIN, deadline_us);
     if (r == 0)
       return SP_ETIMEDOUT;
     if (r < 0)
@@ -84,10 +84,10 @@ static int accept_own(int listener, const sp__addr *client_addr, int flags,
   }
 }
 
-static int await_connected(int client, int64_t deadline_ms) {
+static int await_connected(int client, int64_t deadline_us) {
   int so_error = 0;
   socklen_t len = sizeof(so_error);
-  int r = sp__poll_one(client, POLLOUT, deadline_ms);
+  int r = sp__poll_one(client, POLLOUT, deadline_us);
 
   if (r == 0)
     return SP_ETIMEDOUT;
@@ -121,7 +121,7 @@ static int finish_ends(int client, int server, int flags) {
 }
 
 int sp__pair_tcp(int domain, int flags, int fds[2]) {
-  int64_t deadline_ms = sp__now_ms() + SP__EMULATION_DEADLINE_MS;
+  int64_t deadline_us = sp__now_us() + SP__EMULATION_DEADLINE_US;
   int listener;
   int client = -1;
   int server = -1;
@@ -141,9 +141,9 @@ int sp__pair_tcp(int domain, int flags, int fds[2]) {
   if (!err)
     err = sp__local_addr(client, &client_addr);
   if (!err)
-    err = accept_own(listener, &client_addr, flags, deadline_ms, &server);
+    err = accept_own(listener, &client_addr, flags, deadline_us, &server);
   if (!err)
-    err = await_connected(client, deadline_ms);
+    err = await_connected(client, deadline_us);
   if (!err)
     err = finish_ends(client, server, flags);
 

@@ -11,7 +11,7 @@
 /* A socket timeout option (SO_RCVTIMEO, SO_SNDTIMEO) as the stream set it,
  * and the caller's value it replaced (stream_io.c). */
 typedef struct sp__timeo {
-  int64_t ms; /* what the stream set (0: no limit); SP__TIMEO_UNKNOWN */
+  int64_t us; /* what the stream set (0: no limit); SP__TIMEO_UNKNOWN */
   int saved;  /* saved_tv holds the caller's value, to give back */
   struct timeval saved_tv;
 } sp__timeo;

@@ -43,25 +43,26 @@
 /* Pipe writes while SIGPIPE is not ignored between two looks at it. */
 #define SIGPIPE_RECHECK 64
 
-/* Each blocking wait gets the whole timeout, rounded up to the millisecond
- * so that a wait is never shorter than asked; +1 because sp__now_ms()
- * truncates (now may be 0.9 ms later than it says). 0 stays 0: one check,
- * no wait. */
-static int64_t wait_ms(const sp_stream *s) {
-  int64_t ms;
+/* A wait in the kernel (SO_RCVTIMEO, SO_SNDTIMEO) is armed only when at
+ * least this much time is left: the kernel rounds a socket timeout up to
+ * whole jiffies (up to 10 ms) and its timer wheel may fire a jiffy late,
+ * more than a tenth of a shorter wait. Shorter waits use ppoll(), whose
+ * high-resolution timer ends them within tens of microseconds. */
+#define KERNEL_WAIT_MIN_US (100 * 1000LL)
 
-  if (s->timeout_us < 0)
-    return -1;
-  ms = s->timeout_us / 1000 + (s->timeout_us % 1000 != 0);
-  if (ms > INT64_MAX / 4)
+/* Each blocking wait gets the whole timeout, +1 us because sp__now_us()
+ * truncates (now may be 0.9 us later than it says): a wait is never
+ * shorter than asked. 0 stays 0: one check, no wait. */
+static int64_t wait_us(const sp_stream *s) {
+  if (s->timeout_us < 0 || s->timeout_us > INT64_MAX / 4)
     return -1; /* centuries: the same as none */
-  return ms ? ms + 1 : 0;
+  return s->timeout_us ? s->timeout_us + 1 : 0;
 }
 
 static int64_t deadline_for(const sp_stream *s) {
-  int64_t ms = wait_ms(s);
+  int64_t us = wait_us(s);
 
-  return ms < 0 ? -1 : sp__now_ms() + ms;
+  return us < 0 ? -1 : sp__now_us() + us;
 }
 
 /* Polls a blocking stream for events. Returns revents (> 0) when ready,
@@ -76,7 +77,7 @@ static int poll_io(const sp_stream *s, short events, int64_t *deadline) {
     return SP_EAGAIN;
   if (*deadline == DEADLINE_UNSET)
     *deadline = deadline_for(s);
-  else if (sp__ms_left(*deadline) == 0)
+  else if (sp__us_left(*deadline) == 0)
     return SP_ETIMEDOUT;
   r = sp__poll_one(s->fd, events, *deadline);
   if (r == 0)
@@ -158,28 +159,28 @@ static ssize_t recv_waiting(sp_stream *s, char *dst, size_t space, int flags,
   return err;
 }
 
-/* Sets the socket timeout opt (t: the stream's record of it) to ms (0: no
+/* Sets the socket timeout opt (t: the stream's record of it) to us (0: no
  * limit) unless it already is. A caller's descriptor has its own value
  * saved first, for sp__stream_io_restore. 0, or -errno (nothing changed:
  * the caller polls instead). */
-static int arm_timeo(sp_stream *s, int opt, sp__timeo *t, int64_t ms) {
+static int arm_timeo(sp_stream *s, int opt, sp__timeo *t, int64_t us) {
   struct timeval tv;
   socklen_t len = sizeof(t->saved_tv);
 
-  if (t->ms == ms)
+  if (t->us == us)
     return 0;
   if (!s->own_fd && !t->saved) {
     if (sp__sys_getsockopt(s->fd, SOL_SOCKET, opt, &t->saved_tv, &len))
       return -errno;
     t->saved = 1;
   }
-  tv.tv_sec = (time_t)(ms / 1000);
-  tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+  tv.tv_sec = (time_t)(us / 1000000);
+  tv.tv_usec = (suseconds_t)(us % 1000000);
   if (sp__sys_setsockopt(s->fd, SOL_SOCKET, opt, &tv, sizeof(tv))) {
-    t->ms = SP__TIMEO_UNKNOWN;
+    t->us = SP__TIMEO_UNKNOWN;
     return -errno;
   }
-  t->ms = ms;
+  t->us = us;
   return 0;
 }
 
@@ -187,25 +188,26 @@ static int arm_timeo(sp_stream *s, int opt, sp__timeo *t, int64_t ms) {
  * *deadline: the stream's whole timeout at the first try (setting
  * *deadline), then what is left of it (after EINTR, or a timer that ran
  * out early). 0: nothing left; -1: no limit. */
-static int64_t kernel_wait_ms(const sp_stream *s, int64_t *deadline) {
-  int64_t ms;
+static int64_t kernel_wait_us(const sp_stream *s, int64_t *deadline) {
+  int64_t us;
 
   if (*deadline != DEADLINE_UNSET)
-    return sp__ms_left(*deadline);
-  ms = wait_ms(s);
-  *deadline = ms < 0 ? -1 : sp__now_ms() + ms;
-  return ms;
+    return sp__us_left(*deadline);
+  us = wait_us(s);
+  *deadline = us < 0 ? -1 : sp__now_us() + us;
+  return us;
 }
 
 /* Arms opt for the next try of a kernel wait: 0, or nonzero when the wait
- * is over or cannot be armed (the caller then checks once and polls). */
+ * is over, too short for the kernel's timer or cannot be armed (the caller
+ * then checks once and polls until *deadline). */
 static int arm_kernel_wait(sp_stream *s, int opt, sp__timeo *t,
                            int64_t *deadline) {
-  int64_t ms = kernel_wait_ms(s, deadline);
+  int64_t us = kernel_wait_us(s, deadline);
 
-  if (ms == 0)
+  if (us >= 0 && us < KERNEL_WAIT_MIN_US)
     return 1;
-  return arm_timeo(s, opt, t, ms < 0 ? 0 : ms);
+  return arm_timeo(s, opt, t, us < 0 ? 0 : us);
 }
 
 /* One recv that waits in the kernel, bounded by SO_RCVTIMEO. Returns as
@@ -391,7 +393,7 @@ void sp__stream_io_init(sp_stream *s) {
   s->send_cap = 0;
   s->sent = 0;
   s->own_fd = 0;
-  s->rcv.ms = SP__TIMEO_UNKNOWN;
+  s->rcv.us = SP__TIMEO_UNKNOWN;
   s->rcv.saved = 0;
   s->snd = s->rcv;
   s->sigpipe_ign = 0;
@@ -409,8 +411,8 @@ void sp__stream_io_init(sp_stream *s) {
 
 void sp__stream_io_owned(sp_stream *s) {
   s->own_fd = 1;
-  s->rcv.ms = 0; /* a new socket has no timeouts */
-  s->snd.ms = 0;
+  s->rcv.us = 0; /* a new socket has no timeouts */
+  s->snd.us = 0;
 }
 
 static void restore_timeo(const sp_stream *s, int opt, const sp__timeo *t) {

@@ -103,9 +103,10 @@ static inline int sp__sys_fcntl(int fd, int cmd, int arg) {
   return fcntl(fd, cmd, arg);
 }
 
-static inline int sp__sys_poll(struct pollfd *fds, nfds_t n, int timeout) {
+static inline int sp__sys_ppoll(struct pollfd *fds, nfds_t n,
+                                const struct timespec *timeout) {
   SP__FAULT(POLL, NULL);
-  return poll(fds, n, timeout);
+  return ppoll(fds, n, timeout, NULL);
 }
 
 static inline int sp__sys_close(int fd) {
