@@ -297,6 +297,24 @@ static void check_refused_inet(const cell *c, const sp_plan *plan) {
            sp_err_name(r));
 }
 
+/* AF_INET SOCK_PACKET is a packet socket, and closing one waits for an
+ * RCU grace period (synchronize_net() in packet_release: 8-20 ms measured),
+ * when it can be created at all (CAP_NET_RAW): a probe of that cell through
+ * sp_socketpair() costs as much as a thousand other inputs. So it is made
+ * for the first such cell of the run and then for one in
+ * PACKET_PROBE_EVERY; the rest are checked against the plan only (above).
+ * The library's path is the same for every protocol of the cell. */
+#define SOCK_PACKET_TYPE 10
+#define PACKET_PROBE_EVERY 64
+
+static int skip_packet_probe(const cell *c) {
+  static unsigned seen;
+
+  if (c->domain != SP_PF_INET || (c->type & TYPE_MASK) != SOCK_PACKET_TYPE)
+    return 0;
+  return seen++ % PACKET_PROBE_EVERY != 0;
+}
+
 static void check_cell(const cell *c) {
   sp_plan plan = check_plan(c);
   int err = expected_return(c);
@@ -314,7 +332,8 @@ static void check_cell(const cell *c) {
   }
   if (err)
     return;
-  if (plan.method == SP_METHOD_REFUSED && (c->ctl & CTL_PROBE_REFUSED))
+  if (plan.method == SP_METHOD_REFUSED && (c->ctl & CTL_PROBE_REFUSED) &&
+      !skip_packet_probe(c))
     check_refused_inet(c, &plan);
 }
 

@@ -2,12 +2,16 @@
  * fuzz_stream_ops: sequences of stream operations on a real AF_UNIX pair
  * (sp_pair), both ends in this process, on SOCK_STREAM, SOCK_DGRAM and
  * SOCK_SEQPACKET, or on a pipe (sp_stream_open on both of its ends);
- * non-blocking, or blocking with timeouts of at most 2 ms.
+ * non-blocking, or blocking with timeouts of at most 247 us (waits in
+ * ppoll) or of 100 ms and more (waits in the kernel: SO_RCVTIMEO).
  *
  * Input:
  *   byte 0   type: 'P' a pipe (end 0 writes, end 1 reads), else 0 STREAM,
  *            1 DGRAM, 2 SEQPACKET (mod 3)
- *   byte 1   timeout of each blocking wait, in units of 8 us (0..2 ms)
+ *   byte 1   timeout of each blocking wait, t8: t us for t < 248, else
+ *            100 + (t - 248) ms (long enough to wait in recv()/send());
+ *            once an operation has lasted 100 ms, both ends get timeout 0
+ *            and long values mean t - 248 us: one long wait per input
  *   byte 2   fault seam: 0 off, else every n-th recv/send/poll of the
  *            library fails with EINTR (n = 2 + byte % 8), and stream-socket
  *            transfers are shortened to half (bit 7)
@@ -17,7 +21,7 @@
  *     1 read len16   2 gets size16 (signed)   3 getline   4 eof
  *     5 shutdown how8 (how % 4: 3 is invalid)   6 set_blocking b8
  *     7 set_line_max n16   8 set_chunk_size n16   9 close
- *     10 timed_out   11 set_timeout t8 (units of 8 us)
+ *     10 timed_out   11 set_timeout t8 (as byte 1)
  *   (the op is the low 7 bits % 12), or, for low 7 bits 120..127, a fault:
  *     call8 err8 when8: the ((when & 15) + 1)-th next call of kind
  *     call8 % 10 (recv send read write poll ioctl shutdown close fcntl
@@ -50,14 +54,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_OPS 256
 #define MAX_SENT (1 << 20) /* bytes written per direction */
 #define MAX_MSGS 4096
-#define TIMEOUT_UNIT_US 8
+/* Timeouts: short ones in microseconds, where a wait that times out costs
+ * little; the few values from LONG_TIMEOUT_T up reach the waits in the
+ * kernel, which the library arms only from 100 ms on. */
+#define LONG_TIMEOUT_T 248
+#define LONG_TIMEOUT_US (100 * 1000LL)
 #define MIN_CHUNK 16 /* keeps a long line from costing 1 syscall a byte */
 
 /* What one end wrote, as its peer must read it. */
@@ -67,6 +78,7 @@ typedef struct flow {
   size_t recvd;          /* bytes the peer has read so far */
   size_t ends[MAX_MSGS]; /* DGRAM/SEQPACKET: end offsets of the messages */
   size_t nmsgs;
+  size_t unread_msg; /* the first message not wholly read: ends[] > recvd */
 } flow;
 
 typedef struct end {
@@ -79,6 +91,7 @@ typedef struct end {
   char *line; /* getline's buffer */
   size_t cap;
   size_t line_max;
+  int64_t timeout_us; /* as last set */
 } end;
 
 #define MAX_DEALT 8
@@ -101,6 +114,7 @@ typedef struct ctx {
   end e[2];
   flow f[2]; /* f[i]: written by end i, read by end 1-i */
   fault fault;
+  int long_waited; /* an operation waited out a long timeout */
 } ctx;
 
 /* What each end wrote, for the whole run: growing a log per input cost
@@ -219,9 +233,12 @@ static void check_read(ctx *c, int i, const char *op, const void *p,
            "%s: %zd bytes at %zu are not what the peer wrote (%zu sent)", op, n,
            f->recvd, f->sent);
   if (c->type != SOCK_STREAM && !strcmp(op, "read")) {
-    /* The message holding the first byte must hold the last. */
-    for (k = 0; k < f->nmsgs && f->ends[k] <= f->recvd; k++)
+    /* The message holding the first byte must hold the last. recvd only
+     * grows: the search goes on from where the last one stopped (a scan
+     * from the first message made long runs quadratic). */
+    for (k = f->unread_msg; k < f->nmsgs && f->ends[k] <= f->recvd; k++)
       ;
+    f->unread_msg = k;
     FZ_CHECK(k == f->nmsgs || f->recvd + (size_t)n <= f->ends[k],
              "read: %zd bytes at %zu cross a message end at %zu", n, f->recvd,
              f->ends[k]);
@@ -251,15 +268,72 @@ static int write_must_fail(const ctx *c, int i) {
   return c->e[i].shut_wr || peer->closed || peer->shut_rd;
 }
 
+/* len bytes of p[0..n) repeated, by doubling what is there already: a
+ * loop per byte, with coverage tracing on every comparison, cost more
+ * than the whole of the library's work for a 256 KiB write. */
+static void fill_repeated(uint8_t *buf, size_t len, const uint8_t *p,
+                          size_t n) {
+  size_t done = n < len ? n : len;
+
+  if (!len)
+    return;
+  memcpy(buf, p, done);
+  while (done < len) {
+    size_t more = done < len - done ? done : len - done;
+
+    memcpy(buf + done, buf, more);
+    done += more;
+  }
+}
+
+/* An operation under a long timeout that is bound to wait would sleep in
+ * the kernel until the timeout, as nothing else runs to end the wait: it
+ * gets timeout 0 instead (a timed-out wait in the kernel is a unit test's
+ * job, not a fuzzer's). Bound to wait: a write (op 0) of more than
+ * SURE_ROOM bytes or to a descriptor not writable, a read (op 1) from one
+ * not readable, a line (ops 2, 3) with no "\n" among the bytes the peer
+ * wrote and this end has not read. The rest keep the long timeout and
+ * reach the kernel's waits. Returns 1 if the timeout was lowered (to put
+ * back after the operation). */
+#define SURE_ROOM                                                              \
+  4096 /* POLLOUT: a pipe has PIPE_BUF free, a UNIX socket                     \
+          three quarters of its send buffer */
+static int lower_hopeless_wait(const ctx *c, int i, int op, size_t len) {
+  const end *e = &c->e[i];
+  const flow *f = &c->f[1 - i];
+  struct pollfd p;
+  int hopeless = 0;
+
+  if (e->timeout_us < LONG_TIMEOUT_US || op > 3)
+    return 0;
+  p.fd = sp_stream_fd(e->s);
+  p.events = op == 0 ? POLLOUT : POLLIN;
+  p.revents = 0;
+  if (op == 0)
+    hopeless = len > SURE_ROOM;
+  else if (op >= 2)
+    hopeless = !memchr(f->bytes + f->recvd, '\n', f->sent - f->recvd);
+  if (!hopeless && poll(&p, 1, 0) != 0)
+    return 0; /* ready, hung up, or an error to report at once */
+  FZ_CHECK(sp_stream_set_timeout(e->s, 0) == 0, "set_timeout");
+  return 1;
+}
+
+static void put_back_timeout(end *e, int lowered) {
+  if (lowered && !e->closed)
+    FZ_CHECK(sp_stream_set_timeout(e->s, e->timeout_us) == 0, "set_timeout");
+}
+
 /* Content: k literal bytes repeated to len, or a pattern with a "\n"
  * every 37 bytes. */
 static void op_write(ctx *c, int i, fz_in *in) {
   static const char pattern[] = "0123456789abcdefghijklmnopqrstuvwxyz\n";
   uint8_t k = fz_u8(in);
-  size_t nlit, len, j;
+  size_t nlit, len;
   const uint8_t *lit = fz_bytes(in, k & 0x7f, &nlit);
   uint8_t *buf;
   ssize_t r;
+  int lowered;
 
   len = fz_u16(in);
   if (k & 0x80)
@@ -267,9 +341,11 @@ static void op_write(ctx *c, int i, fz_in *in) {
   if (len > MAX_SENT - c->f[i].sent)
     return;
   buf = fz_take(len);
-  for (j = 0; j < len; j++)
-    buf[j] = nlit ? lit[j % nlit] : (uint8_t)pattern[j % 37];
+  fill_repeated(buf, len, nlit ? lit : (const uint8_t *)pattern,
+                nlit ? nlit : sizeof(pattern) - 1);
+  lowered = lower_hopeless_wait(c, i, 0, len);
   r = sp_stream_write(c->e[i].s, buf, len);
+  put_back_timeout(&c->e[i], lowered);
   check_result(c, "write", r);
   FZ_CHECK(r < 0 || (size_t)r <= len, "write(%zu) returned %zd", len, r);
   if (c->type != SOCK_STREAM)
@@ -366,8 +442,39 @@ static void op_shutdown(ctx *c, int i, uint8_t how) {
     c->e[i].shut_wr = 1;
 }
 
-static int64_t timeout_of(uint8_t t) {
-  return (int64_t)t * TIMEOUT_UNIT_US;
+/* One long wait per input: the kernel's waits are reached (ready or not),
+ * and no input spends more than about 100 ms in timeouts. */
+static int64_t timeout_of(const ctx *c, uint8_t t) {
+  if (t < LONG_TIMEOUT_T)
+    return t;
+  if (c->long_waited)
+    return t - LONG_TIMEOUT_T;
+  return LONG_TIMEOUT_US + (int64_t)(t - LONG_TIMEOUT_T) * 1000;
+}
+
+static void set_timeout(end *e, int64_t us) {
+  FZ_CHECK(sp_stream_set_timeout(e->s, us) == 0, "set_timeout");
+  e->timeout_us = us;
+}
+
+static int64_t now_us(void) {
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* After an operation that lasted a long timeout: timeout 0 (one check)
+ * on both ends, and short ones from then on. */
+static void after_long_wait(ctx *c, int64_t start_us) {
+  int i;
+
+  if (c->long_waited || now_us() - start_us < LONG_TIMEOUT_US)
+    return;
+  c->long_waited = 1;
+  for (i = 0; i < 2; i++)
+    if (c->e[i].s)
+      set_timeout(&c->e[i], 0);
 }
 
 /* The descriptor is gone even when close() fails (an injected EIO). */
@@ -405,8 +512,8 @@ static void op_timed_out(end *e) {
   FZ_CHECK(r == 0 || r == 1, "timed_out %d", r);
 }
 
-static void op_timeout(end *e, uint8_t t) {
-  FZ_CHECK(sp_stream_set_timeout(e->s, timeout_of(t)) == 0, "set_timeout");
+static void op_timeout(const ctx *c, end *e, uint8_t t) {
+  set_timeout(e, timeout_of(c, t));
 }
 
 /* Ops 6..11: the stream's settings, and close. */
@@ -430,7 +537,7 @@ static void do_setting(ctx *c, int i, int op, fz_in *in) {
     op_timed_out(e);
     break;
   default:
-    op_timeout(e, fz_u8(in));
+    op_timeout(c, e, fz_u8(in));
     break;
   }
 }
@@ -439,6 +546,7 @@ static void do_op(ctx *c, fz_in *in) {
   uint8_t byte = fz_u8(in);
   int i = byte >> 7;
   int op = (byte & 0x7f) % 12;
+  int lowered;
 
   c->fault.ndealt = 0;
   if ((byte & 0x7f) >= 120) {
@@ -447,6 +555,7 @@ static void do_op(ctx *c, fz_in *in) {
   }
   if (c->e[i].closed)
     return;
+  lowered = op >= 1 && op <= 3 ? lower_hopeless_wait(c, i, op, 0) : 0;
   switch (op) {
   case 0:
     op_write(c, i, in);
@@ -470,6 +579,7 @@ static void do_op(ctx *c, fz_in *in) {
     do_setting(c, i, op, in);
     break;
   }
+  put_back_timeout(&c->e[i], lowered);
 }
 
 static const int types[3] = {SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET};
@@ -522,7 +632,7 @@ static int open_pair(ctx *c, uint8_t kind, sp_stream *pair[2]) {
  * short-transfer mode of byte 2. */
 static void setup(ctx *c, fz_in *in) {
   sp_stream *pair[2];
-  uint8_t fb;
+  uint8_t fb, t;
   int i, r;
 
   memset(c, 0, sizeof(*c));
@@ -534,15 +644,23 @@ static void setup(ctx *c, fz_in *in) {
     c->e[i].s = pair[i];
     FZ_CHECK(sp_stream_set_blocking(pair[i], 0) == 0, "set_blocking");
   }
-  r = (int)timeout_of(fz_u8(in));
-  FZ_CHECK(sp_stream_set_timeout(pair[0], r) == 0 &&
-               sp_stream_set_timeout(pair[1], r) == 0,
-           "set_timeout");
+  t = fz_u8(in);
+  for (i = 0; i < 2; i++)
+    op_timeout(c, &c->e[i], t);
   fb = fz_u8(in);
   if (fb) {
     c->fault.every = 2 + fb % 8;
     c->fault.shorten = (fb & 0x80) && c->type == SOCK_STREAM;
   }
+}
+
+/* The default timer slack (50 us) would lengthen every short wait by
+ * half again: the input's timeouts are what the waits last. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  FZ_CHECK(prctl(PR_SET_TIMERSLACK, 1UL) == 0, "prctl: %s", strerror(errno));
+  return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -553,8 +671,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   setup(&c, &in);
   sp_fault_set_hook(fault_hook, &c.fault);
-  for (i = 0; i < MAX_OPS && fz_left(&in); i++)
+  for (i = 0; i < MAX_OPS && fz_left(&in); i++) {
+    int64_t start = now_us();
+
     do_op(&c, &in);
+    after_long_wait(&c, start);
+  }
   sp_fault_set_hook(NULL, NULL);
   c.fault.ndealt = 0;
   for (i = 0; i < 2; i++) {
