@@ -180,7 +180,7 @@ static inline int fz_fd_count(void) {
  * the harness's closed, changes a bit. Otherwise (a process with many
  * descriptors) the check also compares counts of /proc/self/fd.
  */
-#define FZ_FD_WINDOW 128
+#define FZ_FD_WINDOW 64
 #define FZ_FD_SLACK 32 /* more than any input holds open at once */
 
 typedef struct fz_fds {

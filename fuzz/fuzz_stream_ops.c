@@ -2,16 +2,17 @@
  * fuzz_stream_ops: sequences of stream operations on a real AF_UNIX pair
  * (sp_pair), both ends in this process, on SOCK_STREAM, SOCK_DGRAM and
  * SOCK_SEQPACKET, or on a pipe (sp_stream_open on both of its ends);
- * non-blocking, or blocking with timeouts of at most 247 us (waits in
+ * non-blocking, or blocking with timeouts of at most 62 us (waits in
  * ppoll) or of 100 ms and more (waits in the kernel: SO_RCVTIMEO).
  *
  * Input:
  *   byte 0   type: 'P' a pipe (end 0 writes, end 1 reads), else 0 STREAM,
  *            1 DGRAM, 2 SEQPACKET (mod 3)
- *   byte 1   timeout of each blocking wait, t8: t us for t < 248, else
- *            100 + (t - 248) ms (long enough to wait in recv()/send());
- *            once an operation has lasted 100 ms, both ends get timeout 0
- *            and long values mean t - 248 us: one long wait per input
+ *   byte 1   timeout of each blocking wait, t8: (t + 3) / 4 us for
+ *            t < 248, else 100 + (t - 248) ms (long enough to wait in
+ *            recv()/send()); once an operation has lasted 100 ms, both
+ *            ends get timeout 0 and long values mean t - 248 us: one long
+ *            wait per input
  *   byte 2   fault seam: 0 off, else every n-th recv/send/poll of the
  *            library fails with EINTR (n = 2 + byte % 8), and stream-socket
  *            transfers are shortened to half (bit 7)
@@ -64,9 +65,11 @@
 #define MAX_OPS 256
 #define MAX_SENT (1 << 20) /* bytes written per direction */
 #define MAX_MSGS 4096
-/* Timeouts: short ones in microseconds, where a wait that times out costs
- * little; the few values from LONG_TIMEOUT_T up reach the waits in the
- * kernel, which the library arms only from 100 ms on. */
+/* Timeouts: short ones of a few microseconds, where a wait that times out
+ * costs little (nothing else runs to end a wait early, so a short
+ * timeout's length changes nothing but the time spent; 0 or not does);
+ * the few values from LONG_TIMEOUT_T up reach the waits in the kernel,
+ * which the library arms only from 100 ms on. */
 #define LONG_TIMEOUT_T 248
 #define LONG_TIMEOUT_US (100 * 1000LL)
 #define MIN_CHUNK 16 /* keeps a long line from costing 1 syscall a byte */
@@ -446,7 +449,7 @@ static void op_shutdown(ctx *c, int i, uint8_t how) {
  * and no input spends more than about 100 ms in timeouts. */
 static int64_t timeout_of(const ctx *c, uint8_t t) {
   if (t < LONG_TIMEOUT_T)
-    return t;
+    return (t + 3) / 4;
   if (c->long_waited)
     return t - LONG_TIMEOUT_T;
   return LONG_TIMEOUT_US + (int64_t)(t - LONG_TIMEOUT_T) * 1000;

@@ -5,6 +5,8 @@
  */
 #include "stream_util.h"
 
+#include <fcntl.h>
+
 TEST(gets_size_rules_every_cell) {
   for (int i = 0; i < NCELLS; i++) {
     sp_stream *p[2];
@@ -313,6 +315,39 @@ TEST(shutdown_rd_ends_own_reads) {
   ASSERT_ERR(sp_stream_read(p[1], buf, sizeof(buf)), SP_EOF);
   ASSERT_OK(sp_stream_shutdown(p[1], SP_SHUT_RDWR));
   close_pair(p);
+}
+
+/* sp_pair's streams know their kind without asking the kernel: each
+ * keeps message boundaries exactly where the kernel's socket type does
+ * (an AF_UNIX SOCK_RAW pair is a datagram pair), NONBLOCK and CLOEXEC
+ * included, as sp_stream_open on the same descriptors would. */
+TEST(pair_streams_are_of_the_kernel_type) {
+  static const struct {
+    int type;
+    int boundaries;
+  } kinds[] = {{SP_SOCK_STREAM, 0},
+               {SP_SOCK_DGRAM, 1},
+               {SP_SOCK_SEQPACKET, 1},
+               {SP_SOCK_RAW, 1}};
+
+  for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+    for (int nb = 0; nb < 2; nb++) {
+      int flags = nb ? SP_SOCK_NONBLOCK | SP_SOCK_CLOEXEC : 0;
+      sp_stream *p[2];
+      char buf[16];
+      int fl;
+
+      ASSERT_OK(sp_pair(SP_PF_UNIX, kinds[i].type | flags, 0, p));
+      fl = fcntl(sp_stream_fd(p[1]), F_GETFL);
+      ASSERT_EQ((fl & O_NONBLOCK) != 0, nb);
+      ASSERT_EQ((fcntl(sp_stream_fd(p[1]), F_GETFD) & FD_CLOEXEC) != 0, nb);
+      PUT(p[0], "ab");
+      PUT(p[0], "cd");
+      ASSERT_EQ(sp_stream_read(p[1], buf, sizeof(buf)),
+                kinds[i].boundaries ? 2 : 4);
+      close_pair(p);
+    }
+  }
 }
 
 TEST(epipe_on_closed_peer_no_sigpipe) {

@@ -21,24 +21,11 @@ static int socket_kind(int fd, int *type, int *domain) {
   return 0;
 }
 
-int sp_stream_open(int fd, sp_stream **out) {
-  sp_stream *s;
-  int type;
-  int domain;
-  int nonblock;
+int sp__stream_new(int fd, int type, int domain, int nonblock,
+                   sp_stream **out) {
+  sp_stream *s = sp__malloc(sizeof(*s));
   int err;
 
-  if (!out)
-    return SP_EINVAL;
-  if (fd < 0)
-    return SP_EBADF;
-  nonblock = sp__get_nonblock(fd);
-  if (nonblock < 0)
-    return nonblock;
-  err = socket_kind(fd, &type, &domain);
-  if (err)
-    return err;
-  s = sp__malloc(sizeof(*s));
   if (!s)
     return SP_ENOMEM;
   /* Pipes have no MSG_DONTWAIT: like libuv, the descriptor itself goes
@@ -62,6 +49,25 @@ int sp_stream_open(int fd, sp_stream **out) {
   sp__stream_io_init(s);
   *out = s;
   return 0;
+}
+
+int sp_stream_open(int fd, sp_stream **out) {
+  int type;
+  int domain;
+  int nonblock;
+  int err;
+
+  if (!out)
+    return SP_EINVAL;
+  if (fd < 0)
+    return SP_EBADF;
+  nonblock = sp__get_nonblock(fd);
+  if (nonblock < 0)
+    return nonblock;
+  err = socket_kind(fd, &type, &domain);
+  if (err)
+    return err;
+  return sp__stream_new(fd, type, domain, nonblock, out);
 }
 
 ssize_t sp_stream_write(sp_stream *s, const void *buf, size_t len) {

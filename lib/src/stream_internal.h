@@ -38,6 +38,11 @@ struct sp_stream {
   sp__source src;       /* stream_io.c's callbacks, ctx = the stream */
 };
 
+/* stream.c: a stream on fd, whose kind the caller knows: type (SO_TYPE,
+ * 0 for a descriptor that is no socket), domain (SO_DOMAIN) and whether
+ * it is O_NONBLOCK. 0, or -errno (fd left open). */
+int sp__stream_new(int fd, int type, int domain, int nonblock, sp_stream **out);
+
 /* stream_io.c: points s->src at the transport for s->type. */
 void sp__stream_io_init(sp_stream *s);
 /* The write loop behind sp_stream_write (arguments already checked). */

@@ -1,10 +1,23 @@
 /* sp_pair(): sp_socketpair() with a stream on each end. */
 #include "stream_internal.h"
 
+/* The SO_TYPE the kernel gives a socket made as base_type: an AF_UNIX
+ * SOCK_RAW socket is a SOCK_DGRAM one (unix_create). */
+static int kernel_type(int domain, int base_type) {
+  if (domain == SP_PF_UNIX && base_type == SP_SOCK_RAW)
+    return SOCK_DGRAM;
+  return base_type;
+}
+
+/* The pair's kind is known from the plan: no getsockopt or fcntl to learn
+ * it again, as sp_stream_open would (3 syscalls an end). */
 int sp_pair(int domain, int type, int protocol, sp_stream *pair[2]) {
   sp_stream *a = NULL;
   sp_stream *b = NULL;
+  sp_plan plan;
   int fds[2];
+  int kind;
+  int nonblock;
   int err;
 
   if (!pair)
@@ -12,9 +25,12 @@ int sp_pair(int domain, int type, int protocol, sp_stream *pair[2]) {
   err = sp_socketpair(domain, type, protocol, fds);
   if (err)
     return err;
-  err = sp_stream_open(fds[0], &a);
+  (void)sp_socketpair_plan(domain, type, protocol, &plan);
+  kind = kernel_type(domain, plan.base_type);
+  nonblock = (plan.flags & SP_SOCK_NONBLOCK) != 0;
+  err = sp__stream_new(fds[0], kind, domain, nonblock, &a);
   if (!err)
-    err = sp_stream_open(fds[1], &b);
+    err = sp__stream_new(fds[1], kind, domain, nonblock, &b);
   if (err)
     goto fail;
   sp__stream_io_owned(a);
@@ -24,7 +40,7 @@ int sp_pair(int domain, int type, int protocol, sp_stream *pair[2]) {
   return 0;
 
 fail:
-  /* sp_stream_open leaves fd open on failure; a stream owns its fd. */
+  /* sp__stream_new leaves fd open on failure; a stream owns its fd. */
   if (a)
     sp_stream_close(a);
   else
