@@ -81,9 +81,10 @@ TEST(socket_waits_in_recv_after_first_wait) {
 }
 
 /* A wait shorter than the kernel's timer can keep (a socket timeout is
- * rounded up to whole jiffies) is a ppoll, never a recv asleep: a 250 us
- * timeout is never early and reads no SO_RCVTIMEO. A stream that has
- * waited and has 100 ms or more still sleeps in recv(). */
+ * rounded up to whole jiffies) is never a recv asleep: a 250 us timeout is
+ * never early and sets no SO_RCVTIMEO (it polls, unless a slow machine
+ * used up the 250 us before the poll). A stream that has waited and has
+ * 100 ms or more still sleeps in recv(). */
 TEST(short_timeout_polls_long_one_waits_in_kernel) {
   for (int i = 0; i < NCELLS; i++) {
     sp_stream *p[2];
@@ -101,7 +102,6 @@ TEST(short_timeout_polls_long_one_waits_in_kernel) {
     ASSERT_GE(sp_test_now_us() - t0, 250);
     sp_test_calls_stop();
     ASSERT_EQ(c.calls[SP_CALL_RECV_WAIT], 0);
-    ASSERT_GE(c.calls[SP_CALL_POLL], 1);
     ASSERT_EQ(c.calls[SP_CALL_SETSOCKOPT], 0);
     ASSERT_EQ(sp_stream_timed_out(p[1]), 1);
     ASSERT_OK(sp_stream_set_timeout(p[1], 100 * 1000));
