@@ -52,7 +52,7 @@
  * (set by the header or a 'c' operation) is raised to that, for the core
  * and the model alike. Small chunks stay reachable with small scripts; a
  * 256 KiB script read 3 bytes at a time (87,000 fills) is not. */
-#define FILL_BUDGET 4096
+#define FILL_BUDGET 512
 
 /* The script: written afresh by every input, into one buffer for the
  * whole run, because allocating (and page-faulting) up to 256 KiB afresh
