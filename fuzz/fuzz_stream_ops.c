@@ -13,9 +13,10 @@
  *            recv()/send()); once an operation has lasted 100 ms, both
  *            ends get timeout 0 and long values mean t - 248 us: one long
  *            wait per input
- *   byte 2   fault seam: 0 off, else every n-th recv/send/poll of the
- *            library fails with EINTR (n = 2 + byte % 8), and stream-socket
- *            transfers are shortened to half (bit 7)
+ *   byte 2   fault seam: 0 off, else every n-th recv/send/poll (waits in
+ *            recv()/send() included) of the library fails with EINTR
+ *            (n = 2 + byte % 8), and stream-socket transfers are
+ *            shortened to half (bit 7)
  *   then operations; each is an op byte (bit 7: which end) and arguments:
  *     0 write k8 (bits 0-6: a count of literal bytes; bit 7: len x 4),
  *             the literal bytes, len16: len bytes, the literals repeated
@@ -25,11 +26,11 @@
  *     10 timed_out   11 set_timeout t8 (as byte 1)
  *   (the op is the low 7 bits % 12), or, for low 7 bits 120..127, a fault:
  *     call8 err8 when8: the ((when & 15) + 1)-th next call of kind
- *     call8 % 10 (recv send read write poll ioctl shutdown close fcntl
- *     realloc) fails with errno err8 % n of that call's row of the seam's
- *     errno table (lib/src/fault.c); bit 4 of when: that call and every
- *     later one of its kind, with the row's hard errno, until the next
- *     fault
+ *     call8 % 12 (recv send read write poll ioctl shutdown close fcntl
+ *     realloc recv_wait send_wait) fails with errno err8 % n of that
+ *     call's row of the seam's errno table (lib/src/fault.c); bit 4 of
+ *     when: that call and every later one of its kind, with the row's
+ *     hard errno, until the next fault
  *
  * Oracle: no crash, no leak (memory: LSan; descriptors: the count is back
  * after the pair is closed), no hang (every wait is bounded), no SIGPIPE
@@ -127,10 +128,11 @@ static uint8_t flow_bytes[2][MAX_SENT];
 /* ---- the fault seam: EINTR now and then, short stream transfers, and
  * the input's own faults ---- */
 
-static const sp_call fault_calls[10] = {
-    SP_CALL_RECV,  SP_CALL_SEND,   SP_CALL_READ,     SP_CALL_WRITE,
-    SP_CALL_POLL,  SP_CALL_IOCTL,  SP_CALL_SHUTDOWN, SP_CALL_CLOSE,
-    SP_CALL_FCNTL, SP_CALL_REALLOC};
+static const sp_call fault_calls[12] = {
+    SP_CALL_RECV,  SP_CALL_SEND,    SP_CALL_READ,      SP_CALL_WRITE,
+    SP_CALL_POLL,  SP_CALL_IOCTL,   SP_CALL_SHUTDOWN,  SP_CALL_CLOSE,
+    SP_CALL_FCNTL, SP_CALL_REALLOC, SP_CALL_RECV_WAIT, SP_CALL_SEND_WAIT};
+#define NFAULT_CALLS (sizeof(fault_calls) / sizeof(fault_calls[0]))
 
 static int deal(fault *f) {
   if (--f->countdown > 0)
@@ -153,7 +155,8 @@ static int fault_hook(void *c, sp_call call, size_t *len) {
   }
   if (!f->every ||
       (call != SP_CALL_RECV && call != SP_CALL_SEND && call != SP_CALL_POLL &&
-       call != SP_CALL_READ && call != SP_CALL_WRITE))
+       call != SP_CALL_READ && call != SP_CALL_WRITE &&
+       call != SP_CALL_RECV_WAIT && call != SP_CALL_SEND_WAIT))
     return 0;
   f->calls++;
   if (f->calls % f->every == 0)
@@ -173,7 +176,7 @@ static void op_fault(fault *f, fz_in *in) {
   uint8_t when = fz_u8(in);
   int n;
 
-  f->call = fault_calls[call % 10];
+  f->call = fault_calls[call % NFAULT_CALLS];
   n = sp_fault_errnos(f->call, &errs);
   f->sticky = (when & 0x10) != 0;
   f->err = f->sticky ? sp_fault_hard_errno(f->call) : errs[err % n];
