@@ -292,6 +292,10 @@ static void fill_repeated(uint8_t *buf, size_t len, const uint8_t *p,
   }
 }
 
+/* What POLLOUT promises room for: a pipe has PIPE_BUF free, a UNIX socket
+ * three quarters of its send buffer. */
+#define SURE_ROOM 4096
+
 /* An operation under a long timeout that is bound to wait would sleep in
  * the kernel until the timeout, as nothing else runs to end the wait: it
  * gets timeout 0 instead (a timed-out wait in the kernel is a unit test's
@@ -301,9 +305,6 @@ static void fill_repeated(uint8_t *buf, size_t len, const uint8_t *p,
  * wrote and this end has not read. The rest keep the long timeout and
  * reach the kernel's waits. Returns 1 if the timeout was lowered (to put
  * back after the operation). */
-#define SURE_ROOM                                                              \
-  4096 /* POLLOUT: a pipe has PIPE_BUF free, a UNIX socket                     \
-          three quarters of its send buffer */
 static int lower_hopeless_wait(const ctx *c, int i, int op, size_t len) {
   const end *e = &c->e[i];
   const flow *f = &c->f[1 - i];
@@ -448,8 +449,8 @@ static void op_shutdown(ctx *c, int i, uint8_t how) {
     c->e[i].shut_wr = 1;
 }
 
-/* One long wait per input: the kernel's waits are reached (ready or not),
- * and no input spends more than about 100 ms in timeouts. */
+/* At most one long wait per input (after_long_wait): the kernel's waits
+ * are reached, and no input spends much more than 100 ms in timeouts. */
 static int64_t timeout_of(const ctx *c, uint8_t t) {
   if (t < LONG_TIMEOUT_T)
     return (t + 3) / 4;
