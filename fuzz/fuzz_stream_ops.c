@@ -292,6 +292,11 @@ static void fill_repeated(uint8_t *buf, size_t len, const uint8_t *p,
   }
 }
 
+static void set_timeout(end *e, int64_t us) {
+  FZ_CHECK(sp_stream_set_timeout(e->s, us) == 0, "set_timeout");
+  e->timeout_us = us;
+}
+
 /* What POLLOUT promises room for: a pipe has PIPE_BUF free, a UNIX socket
  * three quarters of its send buffer. */
 #define SURE_ROOM 4096
@@ -328,7 +333,7 @@ static int lower_hopeless_wait(const ctx *c, int i, int op, size_t len) {
 
 static void put_back_timeout(end *e, int lowered) {
   if (lowered && !e->closed)
-    FZ_CHECK(sp_stream_set_timeout(e->s, e->timeout_us) == 0, "set_timeout");
+    set_timeout(e, e->timeout_us);
 }
 
 /* Content: k literal bytes repeated to len, or a pattern with a "\n"
@@ -457,11 +462,6 @@ static int64_t timeout_of(const ctx *c, uint8_t t) {
   if (c->long_waited)
     return t - LONG_TIMEOUT_T;
   return LONG_TIMEOUT_US + (int64_t)(t - LONG_TIMEOUT_T) * 1000;
-}
-
-static void set_timeout(end *e, int64_t us) {
-  FZ_CHECK(sp_stream_set_timeout(e->s, us) == 0, "set_timeout");
-  e->timeout_us = us;
 }
 
 static int64_t now_us(void) {

@@ -47,5 +47,9 @@ int sp__loopback_socket(int domain, int type, int protocol);
  * success. */
 int sp__pair_tcp(int domain, int flags, int fds[2]);
 int sp__pair_udp(int domain, int flags, int fds[2]);
+/* socketpair.c: sp_socketpair() for a plan already made (and accepted by
+ * sp_socketpair_plan) for domain, its type and protocol. */
+int sp__socketpair_planned(int domain, int protocol, const sp_plan *plan,
+                           int fds[2]);
 
 #endif /* SOCKPAIR_INTERNAL_H */

@@ -22,6 +22,21 @@ static int refusal(int domain, int base_type, int protocol) {
   return SP_EOPNOTSUPP;
 }
 
+int sp__socketpair_planned(int domain, int protocol, const sp_plan *plan,
+                           int fds[2]) {
+  switch (plan->method) {
+  case SP_METHOD_KERNEL:
+    return pair_kernel(domain, plan->base_type | plan->flags, protocol, fds);
+  case SP_METHOD_EMULATED_TCP:
+    return sp__pair_tcp(domain, plan->flags, fds);
+  case SP_METHOD_EMULATED_UDP:
+    return sp__pair_udp(domain, plan->flags, fds);
+  case SP_METHOD_REFUSED:
+    break;
+  }
+  return refusal(domain, plan->base_type, protocol);
+}
+
 int sp_socketpair(int domain, int type, int protocol, int fds[2]) {
   sp_plan plan;
   int err = sp_socketpair_plan(domain, type, protocol, &plan);
@@ -30,15 +45,5 @@ int sp_socketpair(int domain, int type, int protocol, int fds[2]) {
     return err;
   if (!fds)
     return SP_EINVAL;
-  switch (plan.method) {
-  case SP_METHOD_KERNEL:
-    return pair_kernel(domain, type, protocol, fds);
-  case SP_METHOD_EMULATED_TCP:
-    return sp__pair_tcp(domain, plan.flags, fds);
-  case SP_METHOD_EMULATED_UDP:
-    return sp__pair_udp(domain, plan.flags, fds);
-  case SP_METHOD_REFUSED:
-    break;
-  }
-  return refusal(domain, plan.base_type, protocol);
+  return sp__socketpair_planned(domain, protocol, &plan, fds);
 }

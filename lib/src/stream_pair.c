@@ -20,12 +20,14 @@ int sp_pair(int domain, int type, int protocol, sp_stream *pair[2]) {
   int nonblock;
   int err;
 
-  if (!pair)
-    return SP_EINVAL;
-  err = sp_socketpair(domain, type, protocol, fds);
+  err = sp_socketpair_plan(domain, type, protocol, &plan);
   if (err)
     return err;
-  (void)sp_socketpair_plan(domain, type, protocol, &plan);
+  if (!pair)
+    return SP_EINVAL;
+  err = sp__socketpair_planned(domain, protocol, &plan, fds);
+  if (err)
+    return err;
   kind = kernel_type(domain, plan.base_type);
   nonblock = (plan.flags & SP_SOCK_NONBLOCK) != 0;
   err = sp__stream_new(fds[0], kind, domain, nonblock, &a);
