@@ -1,15 +1,22 @@
 /*
- * Canaries: three of the other families' benchmarks, run again briefly at
+ * Canaries: five of the other families' benchmarks, run again briefly at
  * the start, in the middle and at the end of a run (sb_canary: the shim
  * runs them in phases around the others), so that a run shows whether the
  * machine moved while it ran and two runs whether it moved between them:
- * one syscall (BM_Floor/getppid), one copy (BM_Floor/memcpy at 64 KiB) and
- * one IPC round trip (BM_Latency/pipe, processes on one CPU, 64 B). The
- * same code as those benchmarks, registered once: only the name differs.
+ * one syscall (BM_Floor/getppid), one copy (BM_Floor/memcpy at 64 KiB), one
+ * IPC round trip on one CPU (BM_Latency/pipe, processes, 64 B), the same
+ * round trip across the two CPUs, and one bulk transfer (BM_Throughput/pipe,
+ * 1 MiB writes). The last two are there because this shared host moves
+ * cross-CPU wakeups and bulk transfers on their own, without the three
+ * others seeing it (scripts/lib/drift.py bands only those rows with them).
+ * The same code as those benchmarks, registered once: only the name
+ * differs.
  *
  *   BM_Canary/syscall/at:<start|mid|end>
  *   BM_Canary/memcpy/at:<...>/bytes:65536
  *   BM_Canary/pipe-pingpong/at:<...>/bytes:64/manual_time
+ *   BM_Canary/pipe-xcpu/at:<...>/bytes:64/manual_time
+ *   BM_Canary/pipe-bulk/at:<...>/bytes:1048576/manual_time
  *
  * Only with --sp_canaries (scripts/lib/suites.sh passes it); scripts/compare
  * reads them as the run's drift.
@@ -29,6 +36,11 @@ static const struct {
     /* (.*\/)? : whatever other dimensions the latency names grow */
     {"BM_Canary/pipe-pingpong",
      "^BM_Latency/pipe/process/same-cpu/(.*/)?bytes:64/manual_time$"},
+    {"BM_Canary/pipe-xcpu",
+     "^BM_Latency/pipe/process/diff-cpu/(.*/)?bytes:64/manual_time$"},
+    {"BM_Canary/pipe-bulk",
+     "^BM_Throughput/pipe/same-cpu/(.*/)?buf:default/(.*/)?bytes:1048576/"
+     "manual_time$"},
 };
 
 /* 1 for "", "=true", "=1", "=yes"; 0 for "=false", "=0", "=no"; else -1. */

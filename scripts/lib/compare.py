@@ -370,9 +370,11 @@ def build_report(a, b, args, env, timing_note):
     rows = [r for bm in benches for r in bm["rows"]]
     drift = D.analyse(a, b, not args.no_drift_band) if timing_ok else None
     V.benjamini_hochberg(rows)
-    for r in rows:
-        V.decide(r, args.alpha, args.threshold / 100.0,
-                 D.band_log(drift, r["metric"]))
+    for bm in benches:
+        for r in bm["rows"]:
+            band = D.band_log(drift, r["metric"], bm["name"])
+            r["band_pct"] = None if band is None else 100.0 * math.expm1(band)
+            V.decide(r, args.alpha, args.threshold / 100.0, band)
     for bm in benches:
         bm["primary"] = primary_of(bm["name"], bm["rows"])
         bm["verdict"] = bm["primary"]["verdict"] if bm["primary"] else ""

@@ -1,13 +1,18 @@
 """The canaries of a run and the drift they show (see docs/comparing.md).
 
 sockpair-bench --sp_canaries (every suite of scripts/bench and
-scripts/kernel) runs three short benchmarks of the other families again
+scripts/kernel) runs five short benchmarks of the other families again
 before the others, between their two halves and after them:
 
   BM_Canary/syscall/at:<start|mid|end>                  (BM_Floor/getppid)
   BM_Canary/memcpy/at:<...>/bytes:65536                 (BM_Floor/memcpy)
   BM_Canary/pipe-pingpong/at:<...>/bytes:64/manual_time (BM_Latency/pipe,
                                                         same CPU, processes)
+  BM_Canary/pipe-xcpu/at:<...>/bytes:64/manual_time     (the same, across
+                                                        the CPUs)
+  BM_Canary/pipe-bulk/at:<...>/bytes:1048576/manual_time
+                                                        (BM_Throughput/pipe,
+                                                        same CPU, 1 MiB)
 
 Within a run, a canary's drift is the spread of its three medians (max -
 min).  Between two sides, its change is B/A of every repetition of every
@@ -15,7 +20,8 @@ position (the Hodges-Lehmann estimate and its distribution-free 95 %
 interval, as the forest plot draws).  The farthest any canary's interval
 reaches from 1 is the drift band of scripts/compare: a timing change whose
 own interval does not lie wholly beyond it cannot be told apart from the
-machine moving.
+machine moving.  The first three band every row; the last two only the
+rows that depend on what they measure (SCOPES).
 """
 import math
 import re
@@ -26,7 +32,39 @@ import verdict as V
 CANARY = re.compile(r"^BM_Canary/([^/]+)/at:(start|mid|end)(/|$)")
 POSITIONS = ("start", "mid", "end")
 LABELS = {"syscall": "syscall floor", "memcpy": "memcpy 64 KiB",
-          "pipe-pingpong": "pipe ping-pong"}
+          "pipe-pingpong": "pipe ping-pong",
+          "pipe-xcpu": "pipe ping-pong across CPUs",
+          "pipe-bulk": "pipe 1 MiB transfer"}
+BULK_BYTES = 65536
+
+
+def _across_cpus(name):
+    return bool(re.search(r"/(diff-cpu|unpinned)(/|$)", name)) or \
+        R.family_of(name) in ("BM_Messaging", "BM_Pairs")
+
+
+def _bulk(name):
+    m = re.search(r"/bytes:(\d+)(/|$)", name)
+    return R.family_of(name) in ("BM_Throughput", "BM_StreamBulk") and \
+        m is not None and int(m.group(1)) >= BULK_BYTES
+
+
+# Canaries whose band covers only some rows: on this kind of shared host
+# cross-CPU wakeups and bulk transfers move on their own (measured: a
+# cross-CPU round trip 3x slower, 1 MiB transfers 2-4x, while the same-CPU
+# canaries held), and banding every row with those canaries would blind the
+# same-CPU rows for nothing.  canary -> (the rows it covers, in words; test)
+SCOPES = {
+    "pipe-xcpu": ("rows across CPUs (diff-cpu, unpinned, BM_Messaging, "
+                  "BM_Pairs)", _across_cpus),
+    "pipe-bulk": ("bulk rows (BM_Throughput, BM_StreamBulk at %d KiB or "
+                  "more)" % (BULK_BYTES // 1024), _bulk),
+}
+
+
+def covers(canary):
+    """The rows a canary's band covers, in words."""
+    return SCOPES[canary][0] if canary in SCOPES else "every row"
 # Metrics the machine's speed moves (times and rates), which the band
 # applies to; counts the kernel decides (context switches, loss, sizes) are
 # judged without it.
@@ -110,6 +148,7 @@ def _change(canary, metric, xa, xb):
     row = V.new_row(metric, xa, xb)
     ci = row["ratio_ci"]
     return {"canary": canary, "label": label(canary), "metric": metric,
+            "covers": covers(canary),
             "a_median": row["a"]["median"], "b_median": row["b"]["median"],
             "n": [len(xa), len(xb)], "delta_pct": row["delta_pct"],
             "estimate": ci[0] if ci else row["ratio"], "ratio_ci": ci,
@@ -146,7 +185,7 @@ def _changes(pa, pb):
 
 def _bands(changes):
     """metric -> {"pct", "from"}: the farthest a canary's interval on that
-    metric reaches from 1."""
+    metric reaches from 1, over the changes given."""
     widest = {}
     for ch in changes:
         size = _reach(ch)
@@ -184,26 +223,44 @@ def analyse(a, b, use_band):
     pa, pb = pooled(a.runs), pooled(b.runs)
     missing = [side for side, p in (("A", pa), ("B", pb)) if not p]
     ka, kb = _kernels(a), _kernels(b)
-    out = {"missing": missing, "changes": [], "bands": {}, "applied": False,
+    out = {"missing": missing, "changes": [], "bands": {}, "scoped": {},
+           "applied": False,
            "interleaved": interleaved(a, b),
            "kernels_differ": R.ABSENT not in ka + kb and ka != kb,
            "within": {"A": _side_within(a), "B": _side_within(b)}}
     if missing:
         return out
     out["changes"] = _changes(pa, pb)
-    out["bands"] = _bands(out["changes"])
+    out["bands"] = _bands([c for c in out["changes"]
+                           if c["canary"] not in SCOPES])
+    out["scoped"] = {}
+    for canary, (rows, _) in SCOPES.items():
+        bands = _bands([c for c in out["changes"] if c["canary"] == canary])
+        if bands:
+            out["scoped"][canary] = {"label": label(canary), "rows": rows,
+                                     "bands": bands}
     out["applied"] = use_band and "time" in out["bands"] and \
         not out["interleaved"]
     return out
 
 
-def band_log(drift, metric="time"):
-    """The band of a metric as |log ratio| (a metric no canary has: the
-    band of time), or None when no band applies to it."""
+def _band_of(bands, metric):
+    band = bands.get(metric) or bands.get("time")
+    return math.log1p(band["pct"] / 100.0) if band else None
+
+
+def band_log(drift, metric="time", name=None):
+    """The band of a metric of the benchmark name as |log ratio|: the
+    widest of the canaries that band every row and of those whose scope
+    covers the name (a metric a canary lacks: its band of time); None when
+    no band applies.  Without a name: the band of every row."""
     if not drift or not drift["applied"] or not applies(metric):
         return None
-    band = drift["bands"].get(metric) or drift["bands"]["time"]
-    return math.log1p(band["pct"] / 100.0)
+    sets = [drift["bands"]] + [
+        s["bands"] for c, s in drift.get("scoped", {}).items()
+        if name is not None and SCOPES[c][1](name)]
+    return max(b for b in (_band_of(x, metric) for x in sets)
+               if b is not None)
 
 
 def applies(metric):
@@ -252,14 +309,24 @@ def _within_text(within):
                      for c, v in _ordered(worst).items())
 
 
-def _band_text(drift):
-    bands = drift["bands"]
-    out = "drift band: time ±%.1f %% (%s)" % (bands["time"]["pct"],
-                                             bands["time"]["from"])
+def _bands_text(bands):
+    out = "time ±%.1f %% (%s)" % (bands["time"]["pct"], bands["time"]["from"])
     if "p50_us" in bands:
         out += ", p50 ±%.1f %% (%s)" % (bands["p50_us"]["pct"],
                                         bands["p50_us"]["from"])
-    return out + ", the far end of its 95 % interval"
+    return out
+
+
+def _band_text(drift):
+    return "drift band: %s, the far end of its 95 %% interval" % \
+        _bands_text(drift["bands"])
+
+
+def _scoped_text(drift):
+    """One line per canary that bands only some rows."""
+    return ["drift band of the %s: also %s" % (s["rows"], _bands_text(
+        s["bands"])) for s in drift.get("scoped", {}).values()
+        if "time" in s["bands"]]
 
 
 def lines(drift, threshold_pct):
@@ -288,6 +355,8 @@ def lines(drift, threshold_pct):
                    "fell on both alike")
     else:
         out.append(_band_text(drift) + ": not applied (--no-drift-band)")
+    if drift["applied"]:
+        out += _scoped_text(drift)
     if drift["bands"]["time"]["pct"] >= threshold_pct and \
             not drift["interleaved"]:
         out.append("warning: the canaries moved by up to more than the %g %% "

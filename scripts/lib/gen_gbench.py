@@ -10,8 +10,9 @@ base * scale * (1 + 5 % gaussian noise), with counters p50/p99 (scaled too),
 bytes_per_second (inversely scaled) and ctx_switches_per_rt (= C, default
 2.0).  --scaling adds BM_Messaging (groups 1-8) and BM_Pairs (pairs 1-32)
 families, scaled the same way.  --canaries adds the canaries of
-sockpair-bench --sp_canaries (BM_Canary/<syscall|memcpy|pipe-pingpong>
-/at:<start|mid|end>, 5 repetitions each), scaled the same way.
+sockpair-bench --sp_canaries (BM_Canary/<syscall|memcpy|pipe-pingpong|
+pipe-xcpu|pipe-bulk>/at:<start|mid|end>, 5 repetitions each), scaled the
+same way.
 
 --from RUN.json: every benchmark of a real run instead, each repetition
 drawn (with the seed) from that benchmark's own repetitions: the same
@@ -34,7 +35,9 @@ BENCHES = [("BM_PingPong/unix-stream/64/manual_time", 23000.0),
            ("BM_Stream/tcp4/65536/manual_time", 40000.0)]
 CANARIES = [("BM_Canary/syscall/at:%s", 300.0),
             ("BM_Canary/memcpy/at:%s/bytes:65536", 2000.0),
-            ("BM_Canary/pipe-pingpong/at:%s/bytes:64/manual_time", 14000.0)]
+            ("BM_Canary/pipe-pingpong/at:%s/bytes:64/manual_time", 14000.0),
+            ("BM_Canary/pipe-xcpu/at:%s/bytes:64/manual_time", 18000.0),
+            ("BM_Canary/pipe-bulk/at:%s/bytes:1048576/manual_time", 4e5)]
 SCALING = [("BM_Messaging/%s/process/groups:%d/manual_time", (1, 2, 4, 8)),
            ("BM_Pairs/%s/process/pairs:%d/manual_time", (1, 2, 4, 8, 32))]
 

@@ -466,18 +466,21 @@ def drift_block(report):
     for ch in drift["changes"]:
         ci = ch["ratio_ci"]
         rows.append("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-                    "<td>%s</td><td>%s</td><td>%s</td><td>%d/%d</td></tr>" % (
+                    "<td>%s</td><td>%s</td><td>%s</td><td>%d/%d</td>"
+                    "<td>%s</td></tr>" % (
                         esc(ch["label"]), esc(ch["metric"]),
                         esc(T.fmt_val(ch["metric"], ch["a_median"])),
                         esc(T.fmt_val(ch["metric"], ch["b_median"])),
                         "-" if ch["delta_pct"] is None else
                         "%+.1f %%" % ch["delta_pct"],
                         "%.3f - %.3f" % (ci[1], ci[2]) if ci and ci[1]
-                        else "-", T.fmt_p(ch["p"]), ch["n"][0], ch["n"][1]))
+                        else "-", T.fmt_p(ch["p"]), ch["n"][0], ch["n"][1],
+                        esc(ch.get("covers", "every row"))))
     return notes + ("<table><tr><th>canary</th><th>metric</th><th>A median"
                     "</th><th>B median"
                     "</th><th>change</th><th>B/A 95 %% interval</th><th>p</th>"
-                    "<th>n</th></tr>%s</table>" % "".join(rows)) + \
+                    "<th>n</th><th>its band covers</th></tr>%s</table>"
+                    % "".join(rows)) + \
         _within_table(drift)
 
 

@@ -22,15 +22,17 @@ order = []
 for e in run["benchmarks"]:
     if e["run_type"] == "iteration" and e["name"] not in order:
         order.append(e["name"])
-can = re.compile(r"^BM_Canary/(syscall|memcpy|pipe-pingpong)/at:(start|mid|end)")
+can = re.compile(r"^BM_Canary/(syscall|memcpy|pipe-pingpong|pipe-xcpu|pipe-bulk)/at:(start|mid|end)")
 pos = [can.match(n).group(2) if can.match(n) else "run" for n in order]
-# start x3, one half, mid x3, the other half, end x3
-assert pos == ["start"] * 3 + ["run"] + ["mid"] * 3 + ["run"] + ["end"] * 3, pos
+# start x5, one half, mid x5, the other half, end x5
+assert pos == ["start"] * 5 + ["run"] + ["mid"] * 5 + ["run"] + ["end"] * 5, pos
 names = {n for n in order if can.match(n)}
 for at in ("start", "mid", "end"):
     assert "BM_Canary/syscall/at:%s" % at in names, names
     assert "BM_Canary/memcpy/at:%s/bytes:65536" % at in names, names
     assert "BM_Canary/pipe-pingpong/at:%s/bytes:64/manual_time" % at in names, names
+    assert "BM_Canary/pipe-xcpu/at:%s/bytes:64/manual_time" % at in names, names
+    assert "BM_Canary/pipe-bulk/at:%s/bytes:1048576/manual_time" % at in names, names
 reps = {}
 for e in run["benchmarks"]:
     if e["run_type"] == "iteration":

@@ -12,6 +12,12 @@ g a2.json --seed 2 --canaries
 g up.json --seed 3 --canaries --scale 1.2
 g pipe.json --seed 4 --canaries --scale 1.2 --shift 'pipe/64=1.5'
 g old.json --seed 5
+# Scaling rows (across CPUs) and the cross-CPU canary 50 % slower, nothing
+# else: the band of the rows across CPUs holds them; a same-CPU row slowed as
+# much is not covered by that canary and is worse.
+g s.json --seed 7 --canaries --scaling
+g s2.json --seed 8 --canaries --scaling --shift 'BM_Messaging|BM_Pairs|BM_Canary/pipe-xcpu=1.5'
+g s3.json --seed 9 --canaries --scaling --shift 'BM_Messaging|BM_Pairs|BM_Canary/pipe-xcpu|BM_PingPong/pipe=1.5'
 $PY - "$SCRATCH/env.json" "$SCRATCH/env2.json" <<'PY'
 import json, sys
 env = json.load(open(sys.argv[1]))
@@ -25,7 +31,7 @@ C="$REPO/scripts/compare"
 # Every benchmark and every canary 20 % slower: the machine moved, nothing
 # is worse (inconclusive (drift)), exit 0; the band says where it came from.
 expect_rc 0 "$C" "$SCRATCH/a.json" "$SCRATCH/up.json"
-grep -q '^drift: the machine moved: syscall floor +[12][0-9] %, memcpy 64 KiB +[12][0-9] %, pipe ping-pong +[12][0-9] % (canaries, B vs A)' \
+grep -q '^drift: the machine moved: syscall floor +[12][0-9] %, memcpy 64 KiB +[12][0-9] %, pipe ping-pong +[12][0-9] %, pipe ping-pong across CPUs +[12][0-9] %, pipe 1 MiB transfer +[12][0-9] % (canaries, B vs A)' \
   "$SCRATCH/out" || fail "no drift line: $(grep '^drift' "$SCRATCH/out")"
 grep -q '^drift band: time ±[23][0-9]\.[0-9] % (' "$SCRATCH/out" || fail "no band line"
 grep -q '^warning: the canaries moved by up to more than the 10 % threshold' "$SCRATCH/out" ||
@@ -35,6 +41,16 @@ grep -q 'inconclusive (drift; without the band: REGRESSION)' "$SCRATCH/out" || f
 grep -q '^without the drift band: worse 3' "$SCRATCH/out" || fail "no counts without the band"
 expect_rc 0 "$C" "$SCRATCH/a.json" "$SCRATCH/up.json" --all
 grep -E -q '(worse|better) +(mde|$)' "$SCRATCH/out" && fail "uniform shift: a metric called changed"
+# A canary that bands only some rows: its line, and only those rows held.
+expect_rc 0 "$C" "$SCRATCH/s.json" "$SCRATCH/s2.json"
+grep -q '^drift band of the rows across CPUs (diff-cpu, unpinned, BM_Messaging, BM_Pairs): also time ±[4-9][0-9]\.[0-9] % (pipe ping-pong across CPUs)' \
+  "$SCRATCH/out" || fail "no scoped band line: $(grep '^drift band' "$SCRATCH/out")"
+grep -q '^drift band of the bulk rows' "$SCRATCH/out" || fail "no bulk band line"
+overall | grep -q 'worse 0, better 0, same 3, inconclusive 18 (drift 18)' || fail "scoped band: $(overall)"
+expect_rc 3 "$C" "$SCRATCH/s.json" "$SCRATCH/s3.json"
+grep -q '^REGRESSION: BM_PingPong/pipe/64/manual_time: time ' "$SCRATCH/out" ||
+  fail "a same-CPU row held by the cross-CPU canary's band"
+grep -q '^REGRESSION: BM_\(Messaging\|Pairs\)' "$SCRATCH/out" && fail "a row across CPUs beyond its band"
 # --no-drift-band: the old verdicts, a regression.
 expect_rc 3 "$C" "$SCRATCH/a.json" "$SCRATCH/up.json" --no-drift-band
 overall | grep -q 'worse 3, better 0' || fail "--no-drift-band: $(overall)"
@@ -71,7 +87,9 @@ r = json.load(open(sys.argv[1]))
 d = r["drift"]
 assert d["applied"] and not d["missing"] and not d["interleaved"], d
 assert 20 <= d["bands"]["time"]["pct"] < 40, d["bands"]
-assert {c["canary"] for c in d["changes"]} == {"syscall", "memcpy", "pipe-pingpong"}
+assert {c["canary"] for c in d["changes"]} == {"syscall", "memcpy", "pipe-pingpong", "pipe-xcpu", "pipe-bulk"}
+assert set(d["scoped"]) == {"pipe-xcpu", "pipe-bulk"}, d["scoped"]
+assert all(x["band_pct"] is not None for b in r["benchmarks"] for x in b["rows"] if x["metric"] == "time")
 assert len(d["within"]["A"]["runs"]) == 1
 assert set(d["within"]["A"]["runs"][0]["canaries"]["syscall"]) >= {"start", "mid", "end", "range"}
 rows = [x for b in r["benchmarks"] for x in b["rows"]]
