@@ -30,7 +30,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -351,46 +350,6 @@ static void check_cell(const cell *c) {
     check_refused_inet(c, &plan);
 }
 
-/*
- * FZ_CHECK_FDS with fewer descriptors polled afterwards (poll's cost is per
- * descriptor, and this target's inputs cost little else): only those open
- * before, which must still be, and the lowest FZ_FD_SLACK numbers free
- * before, which must still be free. The kernel hands out the lowest free
- * number, so an input holding fewer than FZ_FD_SLACK descriptors at once
- * (fz_fds_take's own premise; this target holds 4) cannot leave one open
- * above them without leaving one of them taken: the verdict is
- * FZ_CHECK_FDS's.
- */
-static void check_fds(const fz_fds *before) {
-  struct pollfd p[FZ_FD_WINDOW];
-  int n = 0, free_seen = 0, fd, i;
-
-  if (before->count >= 0) { /* a crowded window: the full check */
-    FZ_CHECK_FDS(before);
-    return;
-  }
-  for (fd = 0; fd < FZ_FD_WINDOW; fd++) {
-    int was_open = before->open[fd / 64] >> (fd % 64) & 1;
-
-    if (!was_open && free_seen >= FZ_FD_SLACK)
-      continue;
-    free_seen += !was_open;
-    p[n].fd = fd;
-    p[n].events = 0;
-    p[n].revents = 0;
-    n++;
-  }
-  while (poll(p, (nfds_t)n, 0) < 0)
-    FZ_CHECK(errno == EINTR || errno == ENOMEM, "poll: %s", strerror(errno));
-  for (i = 0; i < n; i++) {
-    int was_open = before->open[p[i].fd / 64] >> (p[i].fd % 64) & 1;
-    int is_open = !(p[i].revents & POLLNVAL);
-
-    FZ_CHECK(was_open == is_open, "descriptor %d was %s, now %s", p[i].fd,
-             was_open ? "open" : "closed", is_open ? "open" : "closed");
-  }
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_in in = {data, size};
   fz_fds before = fz_fds_take();
@@ -401,7 +360,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     check_cell(&c);
   }
-  check_fds(&before);
+  fz_fds_check(&before);
   return 0;
 }
 

@@ -261,6 +261,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   free(out.buf);
   free(err.buf);
   free(a.buf);
-  FZ_CHECK_FDS(&before);
+  fz_fds_check(&before);
   return 0;
 }

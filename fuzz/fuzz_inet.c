@@ -490,6 +490,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     run_record(&rec, &before);
   }
-  FZ_CHECK_FDS(&before);
+  fz_fds_check(&before);
   return 0;
 }

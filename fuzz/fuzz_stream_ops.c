@@ -691,6 +691,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       op_close(&c, i);
     free(c.e[i].line);
   }
-  FZ_CHECK_FDS(&before);
+  fz_fds_check(&before);
   return 0;
 }
