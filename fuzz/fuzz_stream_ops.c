@@ -221,7 +221,7 @@ static int kernel_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
  * would give after sleeping (a poll with timeout 0 says it), and its
  * length is added to the input's clock (clock_us: "lasted a long timeout"
  * keeps its meaning). The library's code runs as before, only the sleep
- * is gone: it was a quarter of the corpus' wall time, and up to three
+ * is gone: it was a fifth of the corpus' wall time, and up to three
  * quarters of an input that times out often.
  * Each wait must fit the stream's timeout (+1 us, see stream_io.c's
  * wait_us). Waits without a limit, on other descriptors, or outside an
