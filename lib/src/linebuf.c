@@ -153,13 +153,14 @@ static size_t line_avail(const sp__linebuf *lb) {
 
 /* Records what a fill said about the source's state. */
 static ssize_t note(sp__linebuf *lb, ssize_t r) {
-  if (r == SP_EOF) {
+  /* Data first: it is what nearly every fill brings. */
+  if (r >= 0) {
+    lb->timed_out = 0;
+  } else if (r == SP_EOF) {
     lb->eof = 1;
     lb->timed_out = 0;
   } else if (r == SP_ETIMEDOUT) {
     lb->timed_out = 1;
-  } else if (r >= 0) {
-    lb->timed_out = 0;
   }
   return r;
 }
@@ -170,10 +171,12 @@ static ssize_t fill_stream_into(sp__linebuf *lb, const sp__source *src,
                                 char *dst, size_t space) {
   ssize_t r = src->fill(src->ctx, dst, space);
 
-  if (r == 0)
+  if (r > 0) {
+    if ((size_t)r > space)
+      return SP_EIO;
+  } else if (r == 0) {
     r = SP_EOF;
-  if (r > 0 && (size_t)r > space)
-    return SP_EIO;
+  }
   return note(lb, r);
 }
 
@@ -253,17 +256,18 @@ static ssize_t scan_line(sp__linebuf *lb, const sp__source *src, size_t limit,
         return nl - start + 1;
     }
     scanned = n;
-    if (avail > limit || (avail == limit && !capped)) {
+    if (avail >= limit && (avail > limit || !capped)) {
       *over = capped;
       return (ssize_t)n;
     }
     if (lb->dgram && lb->nempty > 0)
       return (ssize_t)n; /* an empty message ends the line; 0 if first */
     r = fill_once(lb, src);
+    if (r >= 0)
+      continue;
     if (r == SP_ENOMEM || r == SP_EIO || r == SP_EINVAL)
       return r; /* our failure, not the source's: keep the line */
-    if (r < 0)
-      return n > 0 ? (ssize_t)n : r;
+    return n > 0 ? (ssize_t)n : r;
   }
 }
 
