@@ -76,9 +76,21 @@ static int ensure_free(sp__linebuf *lb, size_t want) {
   ncap = lb->cap > SP__LB_MIN_CAP ? lb->cap : SP__LB_MIN_CAP;
   while (ncap < need)
     ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
-  p = sp__realloc(lb->data, ncap);
-  if (!p)
-    return SP_ENOMEM;
+  if (unread <= lb->cap / 2) {
+    /* Most of the old block is dead (consumed, or never filled): realloc
+     * would copy all of it into the new one, touching every page of it,
+     * when only the unread bytes (data[0..unread) now) matter. */
+    p = sp__realloc(NULL, ncap);
+    if (!p)
+      return SP_ENOMEM;
+    if (unread)
+      memcpy(p, lb->data, unread);
+    sp__free(lb->data);
+  } else {
+    p = sp__realloc(lb->data, ncap);
+    if (!p)
+      return SP_ENOMEM;
+  }
   lb->data = p;
   lb->cap = ncap;
   return 0;
