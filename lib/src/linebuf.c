@@ -76,9 +76,21 @@ static int ensure_free(sp__linebuf *lb, size_t want) {
   ncap = lb->cap > SP__LB_MIN_CAP ? lb->cap : SP__LB_MIN_CAP;
   while (ncap < need)
     ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
-  p = sp__realloc(lb->data, ncap);
-  if (!p)
-    return SP_ENOMEM;
+  if (unread <= lb->cap / 2) {
+    /* Most of the old block is dead (consumed, or never filled): realloc
+     * would copy all of it into the new one, touching every page of it,
+     * when only the unread bytes (data[0..unread) now) matter. */
+    p = sp__realloc(NULL, ncap);
+    if (!p)
+      return SP_ENOMEM;
+    if (unread)
+      memcpy(p, lb->data, unread);
+    sp__free(lb->data);
+  } else {
+    p = sp__realloc(lb->data, ncap);
+    if (!p)
+      return SP_ENOMEM;
+  }
   lb->data = p;
   lb->cap = ncap;
   return 0;
@@ -153,13 +165,14 @@ static size_t line_avail(const sp__linebuf *lb) {
 
 /* Records what a fill said about the source's state. */
 static ssize_t note(sp__linebuf *lb, ssize_t r) {
-  if (r == SP_EOF) {
+  /* Data first: it is what nearly every fill brings. */
+  if (r >= 0) {
+    lb->timed_out = 0;
+  } else if (r == SP_EOF) {
     lb->eof = 1;
     lb->timed_out = 0;
   } else if (r == SP_ETIMEDOUT) {
     lb->timed_out = 1;
-  } else if (r >= 0) {
-    lb->timed_out = 0;
   }
   return r;
 }
@@ -170,10 +183,12 @@ static ssize_t fill_stream_into(sp__linebuf *lb, const sp__source *src,
                                 char *dst, size_t space) {
   ssize_t r = src->fill(src->ctx, dst, space);
 
-  if (r == 0)
+  if (r > 0) {
+    if ((size_t)r > space)
+      return SP_EIO;
+  } else if (r == 0) {
     r = SP_EOF;
-  if (r > 0 && (size_t)r > space)
-    return SP_EIO;
+  }
   return note(lb, r);
 }
 
@@ -253,17 +268,18 @@ static ssize_t scan_line(sp__linebuf *lb, const sp__source *src, size_t limit,
         return nl - start + 1;
     }
     scanned = n;
-    if (avail > limit || (avail == limit && !capped)) {
+    if (avail >= limit && (avail > limit || !capped)) {
       *over = capped;
       return (ssize_t)n;
     }
     if (lb->dgram && lb->nempty > 0)
       return (ssize_t)n; /* an empty message ends the line; 0 if first */
     r = fill_once(lb, src);
+    if (r >= 0)
+      continue;
     if (r == SP_ENOMEM || r == SP_EIO || r == SP_EINVAL)
       return r; /* our failure, not the source's: keep the line */
-    if (r < 0)
-      return n > 0 ? (ssize_t)n : r;
+    return n > 0 ? (ssize_t)n : r;
   }
 }
 
