@@ -33,19 +33,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/*
- * No coverage instrumentation in the harness itself: its branches either
- * repeat decisions the library makes (and reports as coverage) on the same
- * values (the plan, the cell's kind, the NULL argument), or are checks that
- * never fail, and tracing them (counters, every comparison's operands, the
- * per-input collection of the edges hit) was a fifth of the CPU of an
- * input. The library and the sanitizers keep instrumenting everything.
- */
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((no_sanitize("coverage"))),         \
-                             apply_to = function)
-#endif
-
 #define MAX_RECORDS 32
 #define TYPE_MASK 0xf
 #define FLAG_BITS (SP_SOCK_NONBLOCK | SP_SOCK_CLOEXEC)
@@ -363,7 +350,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_fds_check(&before);
   return 0;
 }
-
-#if defined(__clang__)
-#pragma clang attribute pop
-#endif
