@@ -6,7 +6,7 @@
  * one syscall (BM_Floor/getppid), one copy (BM_Floor/memcpy at 64 KiB), one
  * IPC round trip on one CPU (BM_Latency/pipe, processes, 64 B), the same
  * round trip across the two CPUs, and one bulk transfer (BM_Throughput/pipe,
- * 1 MiB writes). The last two are there because this shared host moves
+ * 1 MiB writes). The last two are there because a shared host moves
  * cross-CPU wakeups and bulk transfers on their own, without the three
  * others seeing it (scripts/lib/drift.py bands only those rows with them).
  * The same code as those benchmarks, registered once: only the name

@@ -65,6 +65,8 @@ SCOPES = {
 def covers(canary):
     """The rows a canary's band covers, in words."""
     return SCOPES[canary][0] if canary in SCOPES else "every row"
+
+
 # Metrics the machine's speed moves (times and rates), which the band
 # applies to; counts the kernel decides (context switches, loss, sizes) are
 # judged without it.

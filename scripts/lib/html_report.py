@@ -475,7 +475,7 @@ def drift_block(report):
                         "%+.1f %%" % ch["delta_pct"],
                         "%.3f - %.3f" % (ci[1], ci[2]) if ci and ci[1]
                         else "-", T.fmt_p(ch["p"]), ch["n"][0], ch["n"][1],
-                        esc(ch.get("covers", "every row"))))
+                        esc(ch["covers"])))
     return notes + ("<table><tr><th>canary</th><th>metric</th><th>A median"
                     "</th><th>B median"
                     "</th><th>change</th><th>B/A 95 %% interval</th><th>p</th>"
