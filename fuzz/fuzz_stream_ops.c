@@ -59,7 +59,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -748,15 +747,6 @@ static void setup(ctx *c, fz_in *in) {
     c->fault.every = 2 + fb % 8;
     c->fault.shorten = (fb & 0x80) && c->type == SOCK_STREAM;
   }
-}
-
-/* The default timer slack (50 us) would lengthen every short wait by
- * half again: the input's timeouts are what the waits last. */
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  FZ_CHECK(prctl(PR_SET_TIMERSLACK, 1UL) == 0, "prctl: %s", strerror(errno));
-  return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
