@@ -4,6 +4,9 @@
  */
 #include "test.h"
 
+#include "fault.h"
+
+#include <errno.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -61,4 +64,43 @@ TEST(seqpacket_eof_after_peer_reset_keeps_queued_message) {
   ASSERT_MEM_EQ(got, msg, sizeof(msg));
   ASSERT_EQ(sp_stream_eof(p[1]), 1);
   ASSERT_OK(sp_stream_close(p[1]));
+}
+
+/* The fault seam's recv says EAGAIN while *ctx counts down. */
+static int recv_eagain(void *ctx, sp_call call, size_t *len) {
+  int *left = ctx;
+
+  (void)len;
+  if (call != SP_CALL_RECV || *left == 0)
+    return 0;
+  (*left)--;
+  return EAGAIN;
+}
+
+/* A recv that says EAGAIN after a poll has seen the peer hang up, with
+ * bytes still queued: the read took that for the end, and the bytes were
+ * never read (eof-stream-eagain-after-hangup-loses-queued-bytes, on a
+ * blocking read that polls first). Two EAGAINs: the read tries, polls
+ * (ready, hung up), tries again. Only a datagram socket's end is inferred
+ * from EAGAIN; byte streams and SEQPACKET get theirs from the kernel. */
+static void check_eagain_after_hangup(int type) {
+  sp_stream *p[2];
+  char got[16];
+  int left = 2;
+
+  pair_with_timeout(SP_PF_UNIX, type, p);
+  ASSERT_EQ(sp_stream_write(p[0], "data\n", 5), 5);
+  ASSERT_OK(sp_stream_close(p[0]));
+  sp_fault_set_hook(recv_eagain, &left);
+  ASSERT_EQ(sp_stream_read(p[1], got, sizeof(got)), 5);
+  sp_fault_set_hook(NULL, NULL);
+  ASSERT_EQ(left, 0);
+  ASSERT_MEM_EQ(got, "data\n", 5);
+  ASSERT_ERR(sp_stream_read(p[1], got, sizeof(got)), SP_EOF);
+  ASSERT_OK(sp_stream_close(p[1]));
+}
+
+TEST(eagain_after_hangup_keeps_queued_bytes) {
+  check_eagain_after_hangup(SP_SOCK_STREAM);
+  check_eagain_after_hangup(SP_SOCK_SEQPACKET);
 }

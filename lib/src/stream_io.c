@@ -93,11 +93,14 @@ static int wait_io(const sp_stream *s, short events, int64_t *deadline) {
 }
 
 /* Waits for a socket to become readable after a recv said EAGAIN. Our own
- * shutdown(SHUT_RD) of a datagram socket polls ready (POLLIN|POLLRDHUP) for
- * ever while a non-blocking recv still says EAGAIN (only a blocking recv
- * would see the shutdown and return 0): so a read side that polled hung up
- * and still has nothing is the end of the stream. *hung_up carries that
- * across the retries of one read. */
+ * shutdown(SHUT_RD) of a SOCK_DGRAM socket polls ready (POLLIN|POLLRDHUP)
+ * for ever while a non-blocking recv still says EAGAIN (only a blocking
+ * recv would see the shutdown and return 0): so a datagram read side that
+ * polled hung up and still has nothing is the end of the stream. *hung_up
+ * carries that across the retries of one read. Byte streams and SEQPACKET
+ * are told their end by the kernel (recv returns 0, non-blocking too):
+ * there an EAGAIN after a hang-up proves nothing, bytes may still be
+ * queued, so they poll and ask again. */
 static int wait_readable(const sp_stream *s, int64_t *deadline, int *hung_up) {
   int r;
 
@@ -106,7 +109,7 @@ static int wait_readable(const sp_stream *s, int64_t *deadline, int *hung_up) {
   r = poll_io(s, POLLIN | POLLRDHUP, deadline);
   if (r < 0)
     return r;
-  *hung_up = (r & (POLLRDHUP | POLLHUP)) != 0;
+  *hung_up = s->type == SOCK_DGRAM && (r & (POLLRDHUP | POLLHUP)) != 0;
   return 0;
 }
 
