@@ -179,12 +179,20 @@ static inline int fz_fd_count(void) {
  * inside it and the comparison is exact: a descriptor leaked, or one of
  * the harness's closed, changes a bit. Otherwise (a process with many
  * descriptors) the check also compares counts of /proc/self/fd.
+ *
+ * FZ_FD_SLACK must exceed the most descriptors an input holds open at
+ * once; a target that holds few defines a smaller one before including
+ * this file, and polls fewer (poll's cost is per descriptor: the window is
+ * the slack and 16 numbers for the process's own).
  */
-#define FZ_FD_WINDOW 64
-#define FZ_FD_SLACK 32 /* more than any input holds open at once */
+#ifndef FZ_FD_SLACK
+#define FZ_FD_SLACK 32
+#endif
+#define FZ_FD_WINDOW (FZ_FD_SLACK + 16 < 64 ? FZ_FD_SLACK + 16 : 64)
+#define FZ_FD_WORDS ((FZ_FD_WINDOW + 63) / 64)
 
 typedef struct fz_fds {
-  uint64_t open[FZ_FD_WINDOW / 64];
+  uint64_t open[FZ_FD_WORDS];
   int count; /* the /proc count when the window is nearly full, else -1 */
 } fz_fds;
 
@@ -206,7 +214,7 @@ static inline fz_fds fz_fds_take(void) {
     if (!(p[i].revents & POLLNVAL))
       s.open[i / 64] |= (uint64_t)1 << (i % 64);
   s.count = -1;
-  for (i = 0; i < FZ_FD_WINDOW / 64; i++)
+  for (i = 0; i < FZ_FD_WORDS; i++)
     closed -= __builtin_popcountll(s.open[i]);
   if (closed < FZ_FD_SLACK)
     s.count = fz_fd_count();

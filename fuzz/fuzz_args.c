@@ -20,9 +20,13 @@
  *    returns the same errors without any syscall.
  *  - inet cells that are refused may be asked of sp_socketpair() (it only
  *    opens a socket(2) probe, no port); emulated cells never are, so the
- *    fuzzer takes no ports and leaves no TIME_WAIT.
+ *    fuzzer takes no ports and leaves no TIME_WAIT. AF_INET SOCK_PACKET
+ *    is probed once, at start (see is_packet_cell).
  *  - no descriptor is left open (or closed) by an input.
  */
+/* An input holds at most four descriptors at once: a pair and the
+ * kernel's reference pair, or one probe socket. */
+#define FZ_FD_SLACK 5
 #include "fuzz.h"
 
 #include "fault.h"
@@ -299,20 +303,32 @@ static void check_refused_inet(const cell *c, const sp_plan *plan) {
 
 /* AF_INET SOCK_PACKET is a packet socket, and closing one waits for an
  * RCU grace period (synchronize_net() in packet_release: 8-20 ms measured),
- * when it can be created at all (CAP_NET_RAW): a probe of that cell through
- * sp_socketpair() costs as much as a thousand other inputs. So it is made
- * for the first such cell of the run and then for one in
- * PACKET_PROBE_EVERY; the rest are checked against the plan only (above).
- * The library's path is the same for every protocol of the cell. */
+ * when it can be created at all (CAP_NET_RAW): one probe of that cell
+ * through sp_socketpair() costs as much as a thousand other inputs. So it
+ * is probed once per process, with every flag combination, in
+ * LLVMFuzzerInitialize; inputs check the cell against the plan only
+ * (above). The library's path is the same for every protocol of the cell. */
 #define SOCK_PACKET_TYPE 10
-#define PACKET_PROBE_EVERY 64
 
-static int skip_packet_probe(const cell *c) {
-  static unsigned seen;
+static int is_packet_cell(const cell *c) {
+  return c->domain == SP_PF_INET && (c->type & TYPE_MASK) == SOCK_PACKET_TYPE;
+}
 
-  if (c->domain != SP_PF_INET || (c->type & TYPE_MASK) != SOCK_PACKET_TYPE)
-    return 0;
-  return seen++ % PACKET_PROBE_EVERY != 0;
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  static const int flags[] = {0, SP_SOCK_NONBLOCK, SP_SOCK_CLOEXEC, FLAG_BITS};
+  fz_fds before = fz_fds_take();
+  size_t i;
+
+  (void)argc;
+  (void)argv;
+  for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+    cell c = {SP_PF_INET, SOCK_PACKET_TYPE | flags[i], 0, CTL_PROBE_REFUSED};
+    sp_plan plan = check_plan(&c);
+
+    check_refused_inet(&c, &plan);
+  }
+  fz_fds_check(&before);
+  return 0;
 }
 
 static void check_cell(const cell *c) {
@@ -333,7 +349,7 @@ static void check_cell(const cell *c) {
   if (err)
     return;
   if (plan.method == SP_METHOD_REFUSED && (c->ctl & CTL_PROBE_REFUSED) &&
-      !skip_packet_probe(c))
+      !is_packet_cell(c))
     check_refused_inet(c, &plan);
 }
 

@@ -49,6 +49,8 @@
  * exception: eof() after a hard error on a connection says 1 (PHP's
  * feof), and that end may then report the end early.
  */
+/* An input holds one pair (two descriptors) at once. */
+#define FZ_FD_SLACK 5
 #include "fuzz.h"
 
 #include "fault.h"
