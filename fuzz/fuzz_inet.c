@@ -186,18 +186,49 @@ static int bound_addr(int fd, struct sockaddr_storage *ss, socklen_t *len) {
   return ((struct sockaddr_in *)ss)->sin_port ? 0 : -1;
 }
 
+static void wait_for(int fd, short events) {
+  struct pollfd p = {fd, events, 0};
+  int r;
+
+  do
+    r = poll(&p, 1, WAIT_MS);
+  while (r < 0 && errno == EINTR);
+  FZ_CHECK(r == 1, "fd %d not ready (%#x) in %d ms", fd, (unsigned)events,
+           WAIT_MS);
+}
+
+/* A blocking connect to a listening loopback port completes within the
+ * call, unless the kernel has left the handshake to ksoftirqd (a loaded
+ * machine): then it sleeps, a signal (libFuzzer's timer) can end the sleep
+ * with EINTR, and the handshake goes on without us. 0 once connected, or
+ * the errno. */
+static int stranger_connect(int fd, const struct sockaddr_storage *ss,
+                            socklen_t len) {
+  int err = 0;
+  socklen_t err_len = sizeof(err);
+
+  if (connect(fd, (const struct sockaddr *)ss, len) == 0)
+    return 0;
+  if (errno != EINTR)
+    return errno;
+  wait_for(fd, POLLOUT);
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len) != 0)
+    return errno;
+  return err;
+}
+
 static void stranger_tcp(strangers *st, int i, int more) {
   struct sockaddr_storage ss;
   socklen_t len;
   int target = library_socket(st, 1, 1);
+  int err;
 
   if (target < 0 || bound_addr(target, &ss, &len) != 0)
     return;
   st->fd[i] = socket(st->rec->domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
   FZ_CHECK(st->fd[i] >= 0, "stranger socket: %s", strerror(errno));
-  /* A blocking connect to a listening loopback port completes at once. */
-  FZ_CHECK(connect(st->fd[i], (struct sockaddr *)&ss, len) == 0,
-           "stranger connect: %s", strerror(errno));
+  err = stranger_connect(st->fd[i], &ss, len);
+  FZ_CHECK(err == 0, "stranger connect: %s", strerror(err));
   if (more)
     FZ_CHECK(send(st->fd[i], "evil", 4, MSG_NOSIGNAL) == 4, "stranger send");
 }
@@ -248,17 +279,6 @@ static int act(void *ctx, sp_call call, size_t *len) {
 }
 
 /* ---- the pair's checks ------------------------------------------------ */
-
-static void wait_for(int fd, short events) {
-  struct pollfd p = {fd, events, 0};
-  int r;
-
-  do
-    r = poll(&p, 1, WAIT_MS);
-  while (r < 0 && errno == EINTR);
-  FZ_CHECK(r == 1, "fd %d not ready (%#x) in %d ms", fd, (unsigned)events,
-           WAIT_MS);
-}
 
 static int sockaddr_equal(const struct sockaddr_storage *a,
                           const struct sockaddr_storage *b, socklen_t len) {
