@@ -79,10 +79,12 @@ static int recv_eagain(void *ctx, sp_call call, size_t *len) {
 
 /* A recv that says EAGAIN after a poll has seen the peer hang up, with
  * bytes still queued: the read took that for the end, and the bytes were
- * never read (eof-stream-eagain-after-hangup-loses-queued-bytes, on a
- * blocking read that polls first). Two EAGAINs: the read tries, polls
- * (ready, hung up), tries again. Only a datagram socket's end is inferred
- * from EAGAIN; byte streams and SEQPACKET get theirs from the kernel. */
+ * never read (eof-stream-eagain-after-hangup-loses-queued-bytes, where a
+ * blocking read polled first and recv then said EAGAIN). Here a fresh
+ * stream tries first, so it takes two: recv (EAGAIN), poll (ready, hung
+ * up), recv (EAGAIN), and the third recv must read the bytes. Only a
+ * datagram socket's end is inferred from EAGAIN; byte streams and
+ * SEQPACKET get theirs from the kernel. */
 static void check_eagain_after_hangup(int type) {
   sp_stream *p[2];
   char got[16];
