@@ -560,11 +560,12 @@ static int may_wait_long(const ctx *c) {
 }
 
 /* After an operation that lasted a long timeout: timeout 0 (one check)
- * on both ends, and short ones from then on. */
+ * on both ends, and short ones from then on. Only operations that
+ * may_wait_long() are timed. */
 static void after_long_wait(ctx *c, int64_t start_us, int64_t end_us) {
   int i;
 
-  if (c->long_waited || end_us - start_us < LONG_TIMEOUT_US)
+  if (end_us - start_us < LONG_TIMEOUT_US)
     return;
   c->long_waited = 1;
   for (i = 0; i < 2; i++)

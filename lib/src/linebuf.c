@@ -59,6 +59,7 @@ static int ensure_free(sp__linebuf *lb, size_t want) {
   size_t unread = lb->len - lb->off;
   size_t need;
   size_t ncap;
+  int fresh;
   char *p;
 
   if (lb->cap - lb->len >= want)
@@ -76,20 +77,17 @@ static int ensure_free(sp__linebuf *lb, size_t want) {
   ncap = lb->cap > SP__LB_MIN_CAP ? lb->cap : SP__LB_MIN_CAP;
   while (ncap < need)
     ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
-  if (unread <= lb->cap / 2) {
-    /* Most of the old block is dead (consumed, or never filled): realloc
-     * would copy all of it into the new one, touching every page of it,
-     * when only the unread bytes (data[0..unread) now) matter. */
-    p = sp__realloc(NULL, ncap);
-    if (!p)
-      return SP_ENOMEM;
+  /* When most of the old block is dead (consumed, or never filled),
+   * realloc would copy all of it into the new one, touching every page of
+   * it, when only the unread bytes (data[0..unread) now) matter. */
+  fresh = unread <= lb->cap / 2;
+  p = sp__realloc(fresh ? NULL : lb->data, ncap);
+  if (!p)
+    return SP_ENOMEM;
+  if (fresh) {
     if (unread)
       memcpy(p, lb->data, unread);
     sp__free(lb->data);
-  } else {
-    p = sp__realloc(lb->data, ncap);
-    if (!p)
-      return SP_ENOMEM;
   }
   lb->data = p;
   lb->cap = ncap;
@@ -183,6 +181,8 @@ static ssize_t fill_stream_into(sp__linebuf *lb, const sp__source *src,
                                 char *dst, size_t space) {
   ssize_t r = src->fill(src->ctx, dst, space);
 
+  /* Data first, as in note(): a flat "r > 0 && r > space" then "r == 0"
+   * costs every data fill a third comparison. */
   if (r > 0) {
     if ((size_t)r > space)
       return SP_EIO;

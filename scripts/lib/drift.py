@@ -235,7 +235,6 @@ def analyse(a, b, use_band):
     out["changes"] = _changes(pa, pb)
     out["bands"] = _bands([c for c in out["changes"]
                            if c["canary"] not in SCOPES])
-    out["scoped"] = {}
     for canary, (rows, _) in SCOPES.items():
         bands = _bands([c for c in out["changes"] if c["canary"] == canary])
         if bands:
@@ -259,7 +258,7 @@ def band_log(drift, metric="time", name=None):
     if not drift or not drift["applied"] or not applies(metric):
         return None
     sets = [drift["bands"]] + [
-        s["bands"] for c, s in drift.get("scoped", {}).items()
+        s["bands"] for c, s in drift["scoped"].items()
         if name is not None and SCOPES[c][1](name)]
     return max(b for b in (_band_of(x, metric) for x in sets)
                if b is not None)
@@ -327,7 +326,7 @@ def _band_text(drift):
 def _scoped_text(drift):
     """One line per canary that bands only some rows."""
     return ["drift band of the %s: also %s" % (s["rows"], _bands_text(
-        s["bands"])) for s in drift.get("scoped", {}).values()
+        s["bands"])) for s in drift["scoped"].values()
         if "time" in s["bands"]]
 
 
