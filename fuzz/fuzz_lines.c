@@ -295,7 +295,7 @@ typedef struct alloc_faults {
 /* The core's only fallible calls are allocations (sp__malloc and
  * sp__realloc through the seam); a failure gets the errno the torture
  * tests deal them (lib/src/fault.c's table: ENOMEM). */
-static int alloc_hook(void *ctx, sp_call call, size_t *len) {
+FZ_NO_COVERAGE static int alloc_hook(void *ctx, sp_call call, size_t *len) {
   alloc_faults *f = ctx;
 
   (void)len;
@@ -326,7 +326,7 @@ typedef struct run {
   alloc_faults f;
 } run;
 
-static const char *op_name(uint8_t op) {
+FZ_NO_COVERAGE static const char *op_name(uint8_t op) {
   switch (op) {
   case 'g':
     return "gets";
@@ -342,8 +342,8 @@ static const char *op_name(uint8_t op) {
 
 /* The core returned n bytes at p, the model the same count at want (a
  * pointer into the script): both are the next n bytes of the script. */
-static void check_bytes(run *r, uint8_t op, const void *p, const uint8_t *want,
-                        ssize_t n) {
+FZ_NO_COVERAGE static void check_bytes(run *r, uint8_t op, const void *p,
+                                       const uint8_t *want, ssize_t n) {
   if (n <= 0)
     return;
   FZ_CHECK(want == r->s.bytes + r->returned,
@@ -356,7 +356,7 @@ static void check_bytes(run *r, uint8_t op, const void *p, const uint8_t *want,
   r->returned += (size_t)n;
 }
 
-static void check_state(run *r, uint8_t op) {
+FZ_NO_COVERAGE static void check_state(run *r, uint8_t op) {
   const sp__linebuf *lb = &r->lb;
 
   FZ_CHECK(lb->off <= lb->len && lb->len <= lb->cap, "off %zu len %zu cap %zu",
@@ -377,7 +377,8 @@ static void check_state(run *r, uint8_t op) {
            sp__lb_buffered(lb), r->t.delivered);
 }
 
-static void same(ssize_t got, ssize_t want, uint8_t op, long arg) {
+FZ_NO_COVERAGE static void same(ssize_t got, ssize_t want, uint8_t op,
+                                long arg) {
   FZ_CHECK(got == want, "%s(%ld): core %zd (%s), model %zd (%s)", op_name(op),
            arg, got, sp_err_name((int)got), want, sp_err_name((int)want));
 }
@@ -423,7 +424,7 @@ static void do_gets(run *r, ssize_t size) {
 
 /* A line getline returned: NUL-terminated in its buffer, within the cap,
  * a "\n" only at its end. */
-static void check_line(const run *r, ssize_t got) {
+FZ_NO_COVERAGE static void check_line(const run *r, ssize_t got) {
   FZ_CHECK(r->line && (size_t)got < r->cap && r->line[got] == '\0',
            "getline: %zd bytes in a buffer of %zu, or no NUL", got, r->cap);
   FZ_CHECK(!r->m.line_max || (size_t)got <= r->m.line_max,

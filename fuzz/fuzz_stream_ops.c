@@ -144,7 +144,7 @@ static const sp_call fault_calls[12] = {
     SP_CALL_FCNTL, SP_CALL_REALLOC, SP_CALL_RECV_WAIT, SP_CALL_SEND_WAIT};
 #define NFAULT_CALLS (sizeof(fault_calls) / sizeof(fault_calls[0]))
 
-static int deal(fault *f) {
+FZ_NO_COVERAGE static int deal(fault *f) {
   if (--f->countdown > 0)
     return 0;
   if (f->sticky)
@@ -154,7 +154,7 @@ static int deal(fault *f) {
   return f->err;
 }
 
-static int fault_hook(void *c, sp_call call, size_t *len) {
+FZ_NO_COVERAGE static int fault_hook(void *c, sp_call call, size_t *len) {
   fault *f = c;
 
   if (f->countdown && call == f->call) {
@@ -201,8 +201,9 @@ extern int __interceptor_ppoll(struct pollfd *fds, nfds_t n,
                                const struct timespec *ts, const sigset_t *mask)
     __attribute__((weak));
 
-static int kernel_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
-                        const sigset_t *mask) {
+FZ_NO_COVERAGE static int kernel_ppoll(struct pollfd *fds, nfds_t n,
+                                       const struct timespec *ts,
+                                       const sigset_t *mask) {
   struct timespec copy; /* the system call writes the time left into it */
 
   if (__interceptor_ppoll)
@@ -230,8 +231,8 @@ static int kernel_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
  */
 int fz_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
              const sigset_t *mask) __asm__("ppoll");
-int fz_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
-             const sigset_t *mask) {
+FZ_NO_COVERAGE int fz_ppoll(struct pollfd *fds, nfds_t n,
+                            const struct timespec *ts, const sigset_t *mask) {
   static const struct timespec zero = {0, 0};
   const end *e = NULL;
   int64_t us;
@@ -255,7 +256,7 @@ int fz_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 
 /* ---- results ---- */
 
-static int known_error(const ctx *c, ssize_t r) {
+FZ_NO_COVERAGE static int known_error(const ctx *c, ssize_t r) {
   /* the wrong end of a pipe; no shutdown on a pipe */
   if (c->pipe && (r == SP_EBADF || r == SP_EOPNOTSUPP))
     return 1;
@@ -277,7 +278,7 @@ static int known_error(const ctx *c, ssize_t r) {
 }
 
 /* -errno of a hard fault dealt during the current operation. */
-static int dealt(const ctx *c, ssize_t r) {
+FZ_NO_COVERAGE static int dealt(const ctx *c, ssize_t r) {
   int k;
 
   for (k = 0; k < c->fault.ndealt; k++)
@@ -286,15 +287,16 @@ static int dealt(const ctx *c, ssize_t r) {
   return 0;
 }
 
-static void check_result(const ctx *c, const char *op, ssize_t r) {
+FZ_NO_COVERAGE static void check_result(const ctx *c, const char *op,
+                                        ssize_t r) {
   FZ_CHECK(r >= 0 || known_error(c, r) || dealt(c, r),
            "%s: unexpected %zd (%s: %s)", op, r, sp_err_name((int)r),
            sp_strerror((int)r));
 }
 
 /* n bytes read by end i at p: the next bytes end 1-i wrote. */
-static void check_read(ctx *c, int i, const char *op, const void *p,
-                       ssize_t n) {
+FZ_NO_COVERAGE static void check_read(ctx *c, int i, const char *op,
+                                      const void *p, ssize_t n) {
   flow *f = &c->f[1 - i];
   size_t k;
 
@@ -324,7 +326,8 @@ static void check_read(ctx *c, int i, const char *op, const void *p,
 
 /* ---- operations ---- */
 
-static void log_write(ctx *c, int i, const uint8_t *p, size_t n) {
+FZ_NO_COVERAGE static void log_write(ctx *c, int i, const uint8_t *p,
+                                     size_t n) {
   flow *f = &c->f[i];
 
   FZ_CHECK(f->sent + n <= MAX_SENT, "%zu bytes logged", f->sent + n);
@@ -335,7 +338,7 @@ static void log_write(ctx *c, int i, const uint8_t *p, size_t n) {
 }
 
 /* A write may fail (EPIPE, ECONNREFUSED, ...) only for a reason. */
-static int write_must_fail(const ctx *c, int i) {
+FZ_NO_COVERAGE static int write_must_fail(const ctx *c, int i) {
   const end *peer = &c->e[1 - i];
 
   if (c->pipe) /* EBADF on the read end, EPIPE without a reader */
@@ -347,8 +350,8 @@ static int write_must_fail(const ctx *c, int i) {
 /* len bytes of p[0..n) repeated, by doubling what is there already: a
  * loop per byte, with coverage tracing on every comparison, cost more
  * than the whole of the library's work for a 256 KiB write. */
-static void fill_repeated(uint8_t *buf, size_t len, const uint8_t *p,
-                          size_t n) {
+FZ_NO_COVERAGE static void fill_repeated(uint8_t *buf, size_t len,
+                                         const uint8_t *p, size_t n) {
   size_t done = n < len ? n : len;
 
   if (!len)
@@ -362,7 +365,7 @@ static void fill_repeated(uint8_t *buf, size_t len, const uint8_t *p,
   }
 }
 
-static void set_timeout(end *e, int64_t us) {
+FZ_NO_COVERAGE static void set_timeout(end *e, int64_t us) {
   FZ_CHECK(sp_stream_set_timeout(e->s, us) == 0, "set_timeout");
   e->timeout_us = us;
 }
@@ -380,7 +383,8 @@ static void set_timeout(end *e, int64_t us) {
  * wrote and this end has not read. The rest keep the long timeout and
  * reach the kernel's waits. Returns 1 if the timeout was lowered (to put
  * back after the operation). */
-static int lower_hopeless_wait(const ctx *c, int i, int op, size_t len) {
+FZ_NO_COVERAGE static int lower_hopeless_wait(const ctx *c, int i, int op,
+                                              size_t len) {
   const end *e = &c->e[i];
   const flow *f = &c->f[1 - i];
   struct pollfd p;
@@ -401,7 +405,7 @@ static int lower_hopeless_wait(const ctx *c, int i, int op, size_t len) {
   return 1;
 }
 
-static void put_back_timeout(end *e, int lowered) {
+FZ_NO_COVERAGE static void put_back_timeout(end *e, int lowered) {
   if (lowered && !e->closed)
     set_timeout(e, e->timeout_us);
 }
@@ -456,7 +460,8 @@ static void op_read(ctx *c, int i, size_t len) {
 
 /* fgets' limits: size <= 0 refused; else fewer than size bytes, NUL-
  * terminated, a "\n" only at the end. */
-static void check_gets(const char *buf, ssize_t size, ssize_t r) {
+FZ_NO_COVERAGE static void check_gets(const char *buf, ssize_t size,
+                                      ssize_t r) {
   if (size <= 0) {
     FZ_CHECK(r == SP_EINVAL, "gets(%zd) returned %zd", size, r);
     return;
@@ -537,7 +542,7 @@ static int64_t timeout_of(const ctx *c, uint8_t t) {
 /* The time an input's operations have taken, the waits ppoll() skipped
  * included: an operation that waited out a long timeout in ppoll() is
  * one that lasted it. */
-static int64_t clock_us(const ctx *c) {
+FZ_NO_COVERAGE static int64_t clock_us(const ctx *c) {
   struct timespec ts;
 
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -548,7 +553,7 @@ static int64_t clock_us(const ctx *c) {
  * skips count, see clock_us): while neither end has one, no operation is
  * timed. (Before, an operation slowed down by the machine's load counted
  * too, and then the same input meant something else.) */
-static int may_wait_long(const ctx *c) {
+FZ_NO_COVERAGE static int may_wait_long(const ctx *c) {
   int i;
 
   if (c->long_waited)
@@ -562,7 +567,8 @@ static int may_wait_long(const ctx *c) {
 /* After an operation that lasted a long timeout: timeout 0 (one check)
  * on both ends, and short ones from then on. Only operations that
  * may_wait_long() are timed. */
-static void after_long_wait(ctx *c, int64_t start_us, int64_t end_us) {
+FZ_NO_COVERAGE static void after_long_wait(ctx *c, int64_t start_us,
+                                           int64_t end_us) {
   int i;
 
   if (end_us - start_us < LONG_TIMEOUT_US)
@@ -682,7 +688,7 @@ static const int types[3] = {SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET};
 
 /* The library never lets SIGPIPE through (it blocks and consumes the one a
  * pipe write raises): if one arrives, that is a finding. */
-static void on_sigpipe(int sig) {
+FZ_NO_COVERAGE static void on_sigpipe(int sig) {
   static const char msg[] = "fuzz_stream_ops: SIGPIPE reached the process\n";
 
   (void)sig;
@@ -711,8 +717,14 @@ static int open_pipe(ctx *c, sp_stream *pair[2]) {
   if (r) {
     sp_stream_close(pair[0]);
     close(fds[0]);
+    return r;
   }
-  return r;
+  /* Non-blocking mode: a flag of the stream (the descriptor is O_NONBLOCK
+   * already, see sp_stream_open). */
+  FZ_CHECK(sp_stream_set_blocking(pair[0], 0) == 0 &&
+               sp_stream_set_blocking(pair[1], 0) == 0,
+           "set_blocking");
+  return 0;
 }
 
 static int open_pair(ctx *c, uint8_t kind, sp_stream *pair[2]) {
@@ -721,11 +733,12 @@ static int open_pair(ctx *c, uint8_t kind, sp_stream *pair[2]) {
     return open_pipe(c, pair);
   }
   c->type = types[kind % 3];
-  return sp_pair(SP_PF_UNIX, c->type, 0, pair);
+  return sp_pair(SP_PF_UNIX, c->type | SP_SOCK_NONBLOCK, 0, pair);
 }
 
-/* The pair, both ends non-blocking, the timeout of byte 1, the EINTR and
- * short-transfer mode of byte 2. */
+/* The pair, both ends non-blocking (a socket pair is created so:
+ * switching it after was four fcntl calls an input), the timeout of byte
+ * 1, the EINTR and short-transfer mode of byte 2. */
 static void setup(ctx *c, fz_in *in) {
   sp_stream *pair[2];
   uint8_t fb, t;
@@ -738,10 +751,8 @@ static void setup(ctx *c, fz_in *in) {
   }
   r = open_pair(c, fz_u8(in), pair);
   FZ_CHECK(r == 0, "opening the pair: %s", sp_strerror(r));
-  for (i = 0; i < 2; i++) {
+  for (i = 0; i < 2; i++)
     c->e[i].s = pair[i];
-    FZ_CHECK(sp_stream_set_blocking(pair[i], 0) == 0, "set_blocking");
-  }
   t = fz_u8(in);
   for (i = 0; i < 2; i++)
     op_timeout(c, &c->e[i], t);
